@@ -1,0 +1,277 @@
+// The strided array: construction, validation and views. No element is read or written here.
+#include "ndbridge/array.h"
+
+#include <algorithm>
+#include <cstring>
+#include <new>
+
+#include "ndbridge/error.h"
+
+namespace ndbridge {
+namespace {
+
+constexpr std::size_t kAllocAlignment = 64;
+
+struct ReleaseOnce {
+    void* context;
+    void (*release)(void*) noexcept;
+    void operator()(const void*) const noexcept { release(context); }
+};
+
+Owner allocate(std::int64_t nbytes, void*& data_out) {
+    // At least one byte, so that an empty array still has a unique, valid data pointer.
+    const auto n = static_cast<std::size_t>(std::max<std::int64_t>(nbytes, 1));
+    void* data = ::operator new(n, std::align_val_t{kAllocAlignment});
+    data_out = data;
+    return Owner(data, [](const void* p) noexcept { ::operator delete(const_cast<void*>(p), std::align_val_t{kAllocAlignment}); });
+}
+
+}  // namespace
+
+Owner make_owner(void* context, void (*release)(void*) noexcept) {
+    return Owner(context, ReleaseOnce{context, release});
+}
+
+int normalize_axis(std::int64_t axis, int ndim, std::string_view what) {
+    if (axis < -ndim || axis >= ndim)
+        fail(ErrorKind::index, what, ": axis ", axis, " is out of bounds for array of dimension ", ndim);
+    return static_cast<int>(axis < 0 ? axis + ndim : axis);
+}
+
+Array::Array() {
+    void* data = nullptr;
+    owner_ = allocate(8, data);
+    std::memset(data, 0, 8);
+    data_ = static_cast<std::byte*>(data);
+}
+
+Array::Array(std::byte* data, DType dtype, Dims shape, Dims strides, Device device, bool readonly, Owner owner,
+             std::int64_t size) noexcept
+    : data_(data), shape_(std::move(shape)), strides_(std::move(strides)), dtype_(dtype), device_(device),
+      readonly_(readonly), size_(size), owner_(std::move(owner)) {}
+
+Array Array::empty(DType dtype, std::span<const std::int64_t> shape, MemoryOrder order) {
+    const std::int64_t size = checked_size(shape, "Array::empty");
+    const std::int64_t nbytes = checked_mul(size, dtype.itemsize(), "Array::empty");
+    if (order != MemoryOrder::C && order != MemoryOrder::F) order = MemoryOrder::C;
+    Dims strides = contiguous_strides(shape, dtype.itemsize(), order);
+    void* data = nullptr;
+    Owner owner = allocate(nbytes, data);
+    return Array(static_cast<std::byte*>(data), dtype, Dims(shape.begin(), shape.end()), std::move(strides), Device::cpu(),
+                 false, std::move(owner), size);
+}
+
+Array Array::zeros(DType dtype, std::span<const std::int64_t> shape, MemoryOrder order) {
+    Array a = empty(dtype, shape, order);
+    std::memset(a.data_, 0, static_cast<std::size_t>(a.nbytes()));
+    return a;
+}
+
+Array Array::empty_like(const Array& like, DType dtype, MemoryOrder order) {
+    Dims strides = allocation_strides(like.shape_, like.strides_, dtype.itemsize(), order);
+    const std::int64_t nbytes = checked_mul(like.size_, dtype.itemsize(), "Array::empty_like");
+    void* data = nullptr;
+    Owner owner = allocate(nbytes, data);
+    return Array(static_cast<std::byte*>(data), dtype, like.shape_, std::move(strides), Device::cpu(), false,
+                 std::move(owner), like.size_);
+}
+
+Array Array::wrap(void* data, DType dtype, std::span<const std::int64_t> shape, std::span<const std::int64_t> strides,
+                  Device device, bool readonly, Owner owner) {
+    const std::int64_t size = checked_size(shape, "Array::wrap");
+    checked_mul(size, dtype.itemsize(), "Array::wrap");
+    Dims st;
+    if (strides.empty() && !shape.empty()) {
+        st = contiguous_strides(shape, dtype.itemsize(), MemoryOrder::C);
+    } else {
+        if (strides.size() != shape.size())
+            fail(ErrorKind::value, "Array::wrap: ", strides.size(), " strides given for ", shape.size(), " dimensions");
+        st.assign(strides.begin(), strides.end());
+    }
+    byte_extent(shape, st, dtype.itemsize());  // throws when shape x stride arithmetic overflows
+    if (data == nullptr && size != 0) fail(ErrorKind::value, "Array::wrap: null data pointer for ", size, " elements");
+    return Array(static_cast<std::byte*>(data), dtype, Dims(shape.begin(), shape.end()), std::move(st), device, readonly,
+                 std::move(owner), size);
+}
+
+Array Array::view(std::byte* data, Dims shape, Dims strides) const {
+    std::int64_t size = 1;
+    for (std::int64_t e : shape) size *= e;  // a sub-view of a valid array cannot overflow
+    return Array(data, dtype_, std::move(shape), std::move(strides), device_, readonly_, owner_, size);
+}
+
+bool Array::is_c_contiguous() const noexcept { return ndbridge::is_c_contiguous(shape_, strides_, itemsize()); }
+bool Array::is_f_contiguous() const noexcept { return ndbridge::is_f_contiguous(shape_, strides_, itemsize()); }
+
+Flags Array::flags() const noexcept {
+    const auto align = static_cast<std::int64_t>(dtype_.alignment());
+    bool aligned = reinterpret_cast<std::uintptr_t>(data_) % static_cast<std::uintptr_t>(align) == 0;
+    for (std::size_t i = 0; i < shape_.size() && aligned; ++i)
+        if (shape_[i] > 1 && strides_[i] % align != 0) aligned = false;
+    return Flags{is_c_contiguous(), is_f_contiguous(), !readonly_, aligned};
+}
+
+std::byte* Array::element(std::span<const std::int64_t> index) const {
+    if (index.size() != shape_.size())
+        fail(ErrorKind::index, "Array::element: ", index.size(), " indices for an array of dimension ", ndim());
+    std::int64_t offset = 0;
+    for (std::size_t i = 0; i < index.size(); ++i) {
+        if (index[i] < 0 || index[i] >= shape_[i])
+            fail(ErrorKind::index, "index ", index[i], " is out of bounds for axis ", i, " with size ", shape_[i]);
+        offset += index[i] * strides_[i];
+    }
+    return data_ + offset;
+}
+
+namespace {
+
+// Python's slice.indices(): clamps start/stop to the extent, returns the number of selected items.
+std::int64_t adjust_slice(const Slice& s, std::int64_t extent, std::int64_t& start, std::int64_t& step) {
+    step = s.step.value_or(1);
+    if (step == 0) fail(ErrorKind::value, "slice step cannot be zero");
+    if (step < -INT64_MAX) step = -INT64_MAX;  // Python clamps the same way; -step must not overflow
+    std::int64_t stop = 0;
+    if (step > 0) {
+        start = s.start.value_or(0);
+        stop = s.stop.value_or(extent);
+        auto clamp_pos = [extent](std::int64_t v) { return v < 0 ? std::max<std::int64_t>(v + extent, 0) : std::min(v, extent); };
+        start = clamp_pos(start);
+        stop = clamp_pos(stop);
+        return stop > start ? (stop - start - 1) / step + 1 : 0;
+    }
+    start = s.start.value_or(extent - 1);
+    stop = s.stop.has_value() ? *s.stop : -1 - extent;  // "before the first element"
+    auto clamp_neg = [extent](std::int64_t v) {
+        if (v < 0) return std::max<std::int64_t>(v + extent, -1);
+        return std::min(v, extent - 1);
+    };
+    start = clamp_neg(start);
+    stop = clamp_neg(stop);
+    return start > stop ? (start - stop - 1) / (-step) + 1 : 0;
+}
+
+}  // namespace
+
+Array Array::index(std::span<const Index> items) const {
+    int consumed = 0;
+    int ellipses = 0;
+    for (const Index& item : items) {
+        if (std::holds_alternative<EllipsisIndex>(item)) ++ellipses;
+        else if (!std::holds_alternative<NewAxis>(item)) ++consumed;
+    }
+    if (ellipses > 1) fail(ErrorKind::index, "an index can only have a single ellipsis ('...')");
+    if (consumed > ndim())
+        fail(ErrorKind::index, "too many indices for array: array is ", ndim(), "-dimensional, but ", consumed, " were indexed");
+
+    std::byte* data = data_;
+    Dims shape, strides;
+    std::size_t axis = 0;
+    auto keep_axis = [&](std::size_t a) {
+        shape.push_back(shape_[a]);
+        strides.push_back(strides_[a]);
+    };
+    for (const Index& item : items) {
+        if (const auto* i = std::get_if<std::int64_t>(&item)) {
+            const std::int64_t extent = shape_[axis];
+            const std::int64_t k = *i < 0 ? *i + extent : *i;
+            if (k < 0 || k >= extent)
+                fail(ErrorKind::index, "index ", *i, " is out of bounds for axis ", axis, " with size ", extent);
+            data += k * strides_[axis];
+            ++axis;
+        } else if (const auto* s = std::get_if<Slice>(&item)) {
+            std::int64_t start = 0, step = 1;
+            const std::int64_t n = adjust_slice(*s, shape_[axis], start, step);
+            if (n > 0) data += start * strides_[axis];
+            shape.push_back(n);
+            std::int64_t stride = 0;
+            if (__builtin_mul_overflow(strides_[axis], step, &stride)) {
+                // With one item or none the stride never moves; only a real step must fit.
+                if (n > 1) fail(ErrorKind::overflow, "slice: stride ", strides_[axis], " * step ", step, " overflows");
+                stride = strides_[axis];
+            }
+            strides.push_back(stride);
+            ++axis;
+        } else if (std::holds_alternative<NewAxis>(item)) {
+            shape.push_back(1);
+            strides.push_back(0);
+        } else {  // ellipsis: every axis not consumed by the other items
+            const int rest = ndim() - consumed;
+            for (int r = 0; r < rest; ++r) keep_axis(axis++);
+        }
+    }
+    while (axis < shape_.size()) keep_axis(axis++);
+    if (shape.size() > static_cast<std::size_t>(kMaxNdim))
+        fail(ErrorKind::index, "index: the result would have ", shape.size(), " dimensions; the limit is ", kMaxNdim);
+    return view(data, std::move(shape), std::move(strides));
+}
+
+Array Array::transpose() const {
+    return view(data_, Dims(shape_.rbegin(), shape_.rend()), Dims(strides_.rbegin(), strides_.rend()));
+}
+
+Array Array::permute(std::span<const std::int64_t> axes) const {
+    if (axes.size() != shape_.size())
+        fail(ErrorKind::value, "transpose: axes ", shape_string(axes), " don't match array of dimension ", ndim());
+    std::vector<bool> seen(shape_.size(), false);
+    Dims shape(shape_.size()), strides(shape_.size());
+    for (std::size_t i = 0; i < axes.size(); ++i) {
+        const auto a = static_cast<std::size_t>(normalize_axis(axes[i], ndim(), "transpose"));
+        if (seen[a]) fail(ErrorKind::value, "transpose: repeated axis ", axes[i], " in ", shape_string(axes));
+        seen[a] = true;
+        shape[i] = shape_[a];
+        strides[i] = strides_[a];
+    }
+    return view(data_, std::move(shape), std::move(strides));
+}
+
+Array Array::reshape(std::span<const std::int64_t> new_shape, MemoryOrder order) const {
+    if (order != MemoryOrder::C && order != MemoryOrder::F)
+        fail(ErrorKind::value, "reshape: order must be 'C' or 'F' for a view, got '", static_cast<char>(order), "'");
+    Dims shape = resolve_shape(new_shape, size_);
+    Dims strides;
+    if (!reshape_strides(shape_, strides_, itemsize(), shape, order, strides))
+        fail(ErrorKind::value, "reshape: the strides ", shape_string(strides_), " of shape ", shape_string(shape_),
+             " do not allow a view of shape ", shape_string(shape), " in ", static_cast<char>(order), " order; a copy is needed");
+    return view(data_, std::move(shape), std::move(strides));
+}
+
+Array Array::squeeze(std::optional<std::int64_t> axis) const {
+    Dims shape, strides;
+    const int only = axis ? normalize_axis(*axis, ndim(), "squeeze") : -1;
+    if (only >= 0 && shape_[static_cast<std::size_t>(only)] != 1)
+        fail(ErrorKind::value, "squeeze: cannot select an axis to squeeze out which has size not equal to one (axis ",
+             *axis, " has size ", shape_[static_cast<std::size_t>(only)], ")");
+    for (std::size_t i = 0; i < shape_.size(); ++i) {
+        const bool drop = only >= 0 ? static_cast<int>(i) == only : shape_[i] == 1;
+        if (!drop) {
+            shape.push_back(shape_[i]);
+            strides.push_back(strides_[i]);
+        }
+    }
+    return view(data_, std::move(shape), std::move(strides));
+}
+
+Array Array::expand_dims(std::int64_t axis) const {
+    if (ndim() >= kMaxNdim) fail(ErrorKind::value, "expand_dims: the result would exceed ", kMaxNdim, " dimensions");
+    const auto a = static_cast<std::size_t>(normalize_axis(axis, ndim() + 1, "expand_dims"));
+    Dims shape = shape_, strides = strides_;
+    shape.insert(shape.begin() + static_cast<std::ptrdiff_t>(a), 1);
+    strides.insert(strides.begin() + static_cast<std::ptrdiff_t>(a), 0);
+    return view(data_, std::move(shape), std::move(strides));
+}
+
+Array Array::as_readonly() const {
+    Array a = *this;
+    a.readonly_ = true;
+    return a;
+}
+
+Array Array::with_dtype(DType dtype) const {
+    if (dtype.itemsize() != dtype_.itemsize())
+        fail(ErrorKind::value, "Array::with_dtype: ", describe(dtype), " has itemsize ", dtype.itemsize(), ", not ", itemsize());
+    Array a = *this;
+    a.dtype_ = dtype;
+    return a;
+}
+
+}  // namespace ndbridge
