@@ -1,0 +1,188 @@
+// ndb.Array: the Python face of the core's strided array — attributes, basic indexing, element access.
+#include <string>
+#include <vector>
+
+#include <nanobind/stl/string.h>
+#include <nanobind/stl/vector.h>
+
+#include "common.h"
+#include "ndbridge/error.h"
+
+namespace ndbridge::python {
+namespace {
+
+nb::tuple to_tuple(const Dims& v) {
+    nb::list out;
+    for (std::int64_t x : v) out.append(x);
+    return nb::tuple(out);
+}
+
+std::int64_t index_value(nb::handle obj) {
+    PyObject* i = PyNumber_Index(obj.ptr());
+    if (i == nullptr) throw nb::python_error();
+    nb::object owned = nb::steal(i);
+    const long long v = PyLong_AsLongLong(i);
+    if (v == -1 && PyErr_Occurred()) {
+        PyErr_Clear();
+        fail(ErrorKind::index, "index ", nb::cast<std::string>(nb::repr(obj)), " does not fit in 64 bits");
+    }
+    return v;
+}
+
+std::optional<std::int64_t> slice_part(PyObject* part) {
+    if (part == Py_None) return std::nullopt;
+    return index_value(part);
+}
+
+// One item of a Python index key; `scalar_items` counts the integers (all-integer keys give scalars).
+Index index_item(nb::handle item, int& integer_items) {
+    PyObject* o = item.ptr();
+    if (o == Py_None) return NewAxis{};
+    if (o == Py_Ellipsis) return EllipsisIndex{};
+    if (PySlice_Check(o)) {
+        auto* s = reinterpret_cast<PySliceObject*>(o);
+        return Slice{slice_part(s->start), slice_part(s->stop), slice_part(s->step)};
+    }
+    if (!PyBool_Check(o) && PyIndex_Check(o)) {
+        ++integer_items;
+        return index_value(item);
+    }
+    fail(ErrorKind::index, "only integers, slices (`:`), ellipsis (`...`) and None (`newaxis`) are valid indices; got ",
+         nb::cast<std::string>(nb::repr(item)), " (ndb.Array supports basic indexing only)");
+}
+
+std::vector<Index> index_key(nb::handle key, int& integer_items, bool& only_integers) {
+    std::vector<Index> items;
+    integer_items = 0;
+    if (PyTuple_Check(key.ptr())) {
+        for (nb::handle item : nb::borrow<nb::tuple>(key)) items.push_back(index_item(item, integer_items));
+    } else {
+        items.push_back(index_item(key, integer_items));
+    }
+    only_integers = integer_items == static_cast<int>(items.size());
+    return items;
+}
+
+void require_host(const Array& a, const char* what) {
+    if (!a.device().host_accessible())
+        fail(ErrorKind::value, what, ": the array is on device ", to_string(a.device()), " and cannot be read from the host");
+}
+
+nb::object element_object(const Array& a, const std::byte* p) { return scalar_to_object(a.dtype(), load_scalar(a.dtype(), p)); }
+
+nb::object to_list(const Array& a, int axis, const std::byte* p) {
+    if (axis == a.ndim()) return element_object(a, p);
+    const auto ua = static_cast<std::size_t>(axis);
+    const std::int64_t n = a.shape()[ua];
+    nb::object out = nb::steal(PyList_New(static_cast<Py_ssize_t>(n)));
+    for (std::int64_t i = 0; i < n; ++i) {
+        nb::object item = to_list(a, axis + 1, p + i * a.strides()[ua]);
+        PyList_SET_ITEM(out.ptr(), static_cast<Py_ssize_t>(i), item.release().ptr());
+    }
+    return out;
+}
+
+Dims shape_argument(nb::args args) {
+    Dims shape;
+    if (args.size() == 1 && !PyIndex_Check(args[0].ptr())) {
+        for (nb::handle h : args[0]) shape.push_back(index_value(h));
+    } else {
+        for (nb::handle h : args) shape.push_back(index_value(h));
+    }
+    return shape;
+}
+
+MemoryOrder order_argument(nb::handle order) {
+    if (!nb::isinstance<nb::str>(order))
+        fail(ErrorKind::type, "order must be one of 'K', 'A', 'C', 'F', not ", nb::cast<std::string>(nb::repr(order)));
+    return parse_order(nb::cast<std::string>(order));
+}
+
+}  // namespace
+
+void bind_array(nb::module_& m) {
+    nb::class_<Flags>(m, "Flags", "Memory-layout flags of an ndb.Array, readable as attributes or by NumPy's keys.")
+        .def_ro("c_contiguous", &Flags::c_contiguous)
+        .def_ro("f_contiguous", &Flags::f_contiguous)
+        .def_ro("writeable", &Flags::writeable)
+        .def_ro("aligned", &Flags::aligned)
+        .def("__getitem__", [](const Flags& f, const std::string& key) {
+            if (key == "C_CONTIGUOUS" || key == "C" || key == "CONTIGUOUS") return f.c_contiguous;
+            if (key == "F_CONTIGUOUS" || key == "F" || key == "FORTRAN") return f.f_contiguous;
+            if (key == "WRITEABLE" || key == "W") return f.writeable;
+            if (key == "ALIGNED" || key == "A") return f.aligned;
+            throw nb::key_error(key.c_str());
+        })
+        .def("__repr__", [](const Flags& f) {
+            auto b = [](bool v) { return v ? "True" : "False"; };
+            return std::string("  C_CONTIGUOUS : ") + b(f.c_contiguous) + "\n  F_CONTIGUOUS : " + b(f.f_contiguous) +
+                   "\n  WRITEABLE : " + b(f.writeable) + "\n  ALIGNED : " + b(f.aligned);
+        });
+
+    nb::class_<Array> cls(m, "Array", "ndbridge's strided n-d array: a view of memory with a dtype, shape and byte strides.");
+    cls.def_prop_ro("shape", [](const Array& a) { return to_tuple(a.shape()); })
+        .def_prop_ro("strides", [](const Array& a) { return to_tuple(a.strides()); }, "Byte strides (may be negative).")
+        .def_prop_ro("dtype", &Array::dtype)
+        .def_prop_ro("device", [](const Array& a) { return to_string(a.device()); }, "Device string: 'cpu', 'cuda:0', ...")
+        .def_prop_ro("ndim", &Array::ndim)
+        .def_prop_ro("size", &Array::size)
+        .def_prop_ro("itemsize", &Array::itemsize)
+        .def_prop_ro("nbytes", &Array::nbytes)
+        .def_prop_ro("readonly", &Array::readonly)
+        .def_prop_ro("flags", &Array::flags)
+        .def_prop_ro("data_ptr", [](const Array& a) { return reinterpret_cast<std::uintptr_t>(a.data()); },
+                     "Address of the first element (index 0, ..., 0).")
+        .def("__len__", [](const Array& a) {
+            if (a.ndim() == 0) fail(ErrorKind::type, "len() of unsized object (a 0-d ndb.Array)");
+            return a.shape()[0];
+        })
+        .def("__getitem__", [](const Array& a, nb::handle key) -> nb::object {
+            int integer_items = 0;
+            bool only_integers = false;
+            std::vector<Index> items = index_key(key, integer_items, only_integers);
+            Array v = a.index(items);
+            if (only_integers && integer_items == a.ndim()) {
+                require_host(v, "indexing");
+                return element_object(v, v.data());
+            }
+            return nb::cast(std::move(v));
+        })
+        .def("__setitem__", [](const Array& a, nb::handle key, nb::handle value) {
+            int integer_items = 0;
+            bool only_integers = false;
+            Array v = a.index(index_key(key, integer_items, only_integers));
+            if (nb::isinstance<Array>(value) || PySequence_Check(value.ptr()) && !PyUnicode_Check(value.ptr()) &&
+                                                   !PyBytes_Check(value.ptr()))
+                fail(ErrorKind::type, "ndb.Array.__setitem__: assigning array-likes needs the copy engine; this build "
+                                      "assigns scalars only (got ", nb::cast<std::string>(nb::str(nb::handle(
+                                          reinterpret_cast<PyObject*>(Py_TYPE(value.ptr()))).attr("__name__"))), ")");
+            fill(v, scalar_from_object(value));
+        })
+        .def("item", [](const Array& a) {
+            if (a.size() != 1) fail(ErrorKind::value, "can only convert an array of size 1 to a Python scalar (size is ", a.size(), ")");
+            require_host(a, "item");
+            const Dims zeros(a.shape().size(), 0);
+            return element_object(a, a.element(zeros));
+        })
+        .def("tolist", [](const Array& a) {
+            require_host(a, "tolist");
+            return to_list(a, 0, a.data());
+        }, "The elements as nested Python lists (a Python scalar for 0-d arrays).")
+        .def("transpose", [](const Array& a, nb::args axes) {
+            if (axes.size() == 0 || (axes.size() == 1 && axes[0].is_none())) return a.transpose();
+            return a.permute(shape_argument(axes));
+        }, "Permutes the axes (reverses them when none are given); a view.")
+        .def_prop_ro("T", &Array::transpose, "The transposed view.")
+        .def("reshape", [](const Array& a, nb::args shape, nb::handle order) {
+            return a.reshape(shape_argument(shape), order_argument(order));
+        }, nb::arg("shape"), nb::kw_only(), nb::arg("order") = "C",
+           "A view with a new shape. Raises ValueError when the strides do not allow a view (copies arrive with the copy engine).")
+        .def("squeeze", [](const Array& a, nb::handle axis) {
+            return axis.is_none() ? a.squeeze() : a.squeeze(index_value(axis));
+        }, nb::arg("axis") = nb::none())
+        .def("expand_dims", [](const Array& a, std::int64_t axis) { return a.expand_dims(axis); }, nb::arg("axis"))
+        .def("_same_memory", [](const Array& a, const Array& b) { return a.owner() == b.owner(); },
+             "True when both arrays keep the same owner alive (views of one allocation or one foreign object).");
+}
+
+}  // namespace ndbridge::python

@@ -1,0 +1,39 @@
+// Shared declarations of the binding layer: conversions between Python objects and core values.
+// Everything here runs with the GIL held unless a comment says otherwise.
+#pragma once
+
+#include <nanobind/nanobind.h>
+
+#include "ndbridge/array.h"
+#include "ndbridge/dtype.h"
+#include "ndbridge/scalar.h"
+
+namespace ndbridge::python {
+
+namespace nb = nanobind;
+
+/// ndb.CopyError (a subclass of both ValueError and BufferError); set up by the module.
+extern PyObject* copy_error_type;
+
+/// Any dtype spelling: ndb.dtype, str, Python bool/int/float/complex, NumPy dtypes and scalar types,
+/// ml_dtypes types, torch dtypes, objects with a `.dtype`. TypeError naming the object otherwise.
+DType dtype_from_object(nb::handle spec);
+
+/// A Python scalar (bool, int, float, complex, bytes, str, NumPy scalar) as a core Scalar.
+Scalar scalar_from_object(nb::handle value);
+/// An element as a Python object: bool/int/float/complex/bytes/str, datetime.date/datetime/timedelta
+/// or int for time types (as NumPy's item() does), None for NaT.
+nb::object scalar_to_object(DType dtype, const Scalar& value);
+
+/// An owner that holds a strong reference to `obj` and drops it (taking the GIL) on release.
+Owner owner_of(nb::handle obj);
+
+/// Views the memory of a NumPy array, a buffer-protocol object or an ndb.Array; nullopt when `obj`
+/// offers none of these. Errors (bad format, suboffsets, ...) raise.
+std::optional<Array> array_from_memory(nb::handle obj);
+
+void bind_dtype(nb::module_& m);
+void bind_array(nb::module_& m);
+void bind_import(nb::module_& m);
+
+}  // namespace ndbridge::python

@@ -1,0 +1,297 @@
+// Python objects <-> core values: dtype specs, scalars, and the ndb.dtype type.
+#include <cmath>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+#include <nanobind/stl/string.h>
+
+#include "common.h"
+#include "ndbridge/error.h"
+
+namespace ndbridge::python {
+namespace {
+
+std::string py_type_name(nb::handle obj) { return nb::cast<std::string>(nb::str(nb::handle(Py_TYPE(obj.ptr())).attr("__name__"))); }
+
+std::string repr_of(nb::handle obj) {
+    PyObject* r = PyObject_Repr(obj.ptr());
+    if (r == nullptr) {
+        PyErr_Clear();
+        return "<unprintable>";
+    }
+    nb::object s = nb::steal(r);
+    std::string out = nb::cast<std::string>(s);
+    return out.size() > 80 ? out.substr(0, 77) + "..." : out;
+}
+
+// torch's names differ from NumPy's for a few spellings ("torch.int" is int32, "torch.float" float32).
+DType parse_torch_name(std::string_view name) {
+    struct Alias {
+        std::string_view name;
+        ScalarType type;
+    };
+    static constexpr Alias kTorch[] = {
+        {"float", ScalarType::float32}, {"double", ScalarType::float64}, {"half", ScalarType::float16},
+        {"int", ScalarType::int32},     {"long", ScalarType::int64},     {"short", ScalarType::int16},
+        {"cfloat", ScalarType::complex64}, {"cdouble", ScalarType::complex128},
+    };
+    for (const auto& a : kTorch)
+        if (a.name == name) return a.type;
+    return parse_dtype(name);
+}
+
+bool module_is(nb::handle type, std::string_view prefix) {
+    nb::object mod = nb::getattr(type, "__module__", nb::none());
+    if (!nb::isinstance<nb::str>(mod)) return false;
+    const std::string m = nb::cast<std::string>(mod);
+    return m.substr(0, prefix.size()) == prefix;
+}
+
+}  // namespace
+
+DType dtype_from_object(nb::handle spec) {
+    if (nb::isinstance<DType>(spec)) return nb::cast<DType>(spec);
+    if (nb::isinstance<nb::str>(spec)) {
+        const std::string s = nb::cast<std::string>(spec);
+        if (s.rfind("torch.", 0) == 0) return parse_torch_name(std::string_view(s).substr(6));
+        return parse_dtype(s);
+    }
+    if (spec.ptr() == reinterpret_cast<PyObject*>(&PyBool_Type)) return ScalarType::bool_;
+    if (spec.ptr() == reinterpret_cast<PyObject*>(&PyLong_Type)) return ScalarType::int64;
+    if (spec.ptr() == reinterpret_cast<PyObject*>(&PyFloat_Type)) return ScalarType::float64;
+    if (spec.ptr() == reinterpret_cast<PyObject*>(&PyComplex_Type)) return ScalarType::complex128;
+    nb::handle type = nb::handle(reinterpret_cast<PyObject*>(Py_TYPE(spec.ptr())));
+    if (module_is(type, "torch") && py_type_name(spec) == "dtype") {
+        const std::string s = nb::cast<std::string>(nb::str(spec));
+        return parse_torch_name(std::string_view(s).substr(s.rfind('.') + 1));
+    }
+    if (module_is(type, "numpy") && nb::hasattr(spec, "kind") && nb::hasattr(spec, "str")) {
+        // A NumPy dtype. ml_dtypes' types (bfloat16, float8) have kind 'V' and are known by name.
+        if (nb::cast<std::string>(spec.attr("kind")) == "V") {
+            const std::string n = nb::cast<std::string>(spec.attr("name"));
+            try {
+                return parse_dtype(n);
+            } catch (const Error&) {
+                fail(ErrorKind::type, "dtype: NumPy dtype ", repr_of(spec), " has no ndbridge equivalent");
+            }
+        }
+        return parse_typestr(nb::cast<std::string>(spec.attr("str")));
+    }
+    if (PyType_Check(spec.ptr())) {
+        // NumPy scalar types and ml_dtypes types: let NumPy name them, if NumPy is loaded.
+        nb::dict modules = nb::borrow<nb::dict>(nb::module_::import_("sys").attr("modules"));
+        if (modules.contains("numpy")) {
+            PyObject* d = PyObject_CallOneArg(modules["numpy"].attr("dtype").ptr(), spec.ptr());
+            if (d != nullptr) return dtype_from_object(nb::steal(d));
+            PyErr_Clear();
+        }
+    } else if (nb::hasattr(spec, "dtype")) {
+        return dtype_from_object(spec.attr("dtype"));
+    }
+    fail(ErrorKind::type, "dtype: cannot interpret ", repr_of(spec), " (type ", py_type_name(spec),
+         ") as a dtype; expected an ndbridge dtype, a string like 'float32', a NumPy or torch dtype, or bool/int/float/complex");
+}
+
+Scalar scalar_from_object(nb::handle value) {
+    PyObject* o = value.ptr();
+    if (PyBool_Check(o)) return o == Py_True;
+    if (PyLong_Check(o)) {
+        int overflow = 0;
+        const long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
+        if (overflow == 0) {
+            if (v == -1 && PyErr_Occurred()) throw nb::python_error();
+            return static_cast<std::int64_t>(v);
+        }
+        if (overflow > 0) {
+            const unsigned long long u = PyLong_AsUnsignedLongLong(o);
+            if (!(u == static_cast<unsigned long long>(-1) && PyErr_Occurred())) return static_cast<std::uint64_t>(u);
+            PyErr_Clear();
+        }
+        fail(ErrorKind::overflow, "Python int ", repr_of(value), " does not fit in 64 bits (int64 or uint64)");
+    }
+    if (PyFloat_Check(o)) return PyFloat_AS_DOUBLE(o);
+    if (PyComplex_Check(o)) return std::complex<double>(PyComplex_RealAsDouble(o), PyComplex_ImagAsDouble(o));
+    if (PyBytes_Check(o)) return std::string(PyBytes_AS_STRING(o), static_cast<std::size_t>(PyBytes_GET_SIZE(o)));
+    if (PyUnicode_Check(o)) {
+        Py_UCS4* buf = PyUnicode_AsUCS4Copy(o);
+        if (buf == nullptr) throw nb::python_error();
+        std::u32string s(reinterpret_cast<const char32_t*>(buf), static_cast<std::size_t>(PyUnicode_GetLength(o)));
+        PyMem_Free(buf);
+        return s;
+    }
+    if (o == Py_None) fail(ErrorKind::type, "cannot store None in a numeric array (use NaN for missing floats)");
+    // NumPy scalars and 0-d arrays: their .item() is a Python scalar (datetime scalars are refused below).
+    nb::handle type = nb::handle(reinterpret_cast<PyObject*>(Py_TYPE(o)));
+    if (module_is(type, "numpy") && nb::hasattr(value, "item")) {
+        nb::object item = value.attr("item")();
+        if (!PyBool_Check(item.ptr()) && !PyLong_Check(item.ptr()) && !PyFloat_Check(item.ptr()) &&
+            !PyComplex_Check(item.ptr()) && !PyBytes_Check(item.ptr()) && !PyUnicode_Check(item.ptr()))
+            fail(ErrorKind::type, "cannot store ", repr_of(value), " (type ", py_type_name(value), ") as an element");
+        return scalar_from_object(item);
+    }
+    if (PyIndex_Check(o)) {
+        nb::object i = nb::steal(PyNumber_Index(o));
+        if (!i.is_valid()) throw nb::python_error();
+        return scalar_from_object(i);
+    }
+    fail(ErrorKind::type, "cannot store ", repr_of(value), " (type ", py_type_name(value),
+         ") as an element; expected bool, int, float, complex, bytes or str");
+}
+
+namespace {
+
+// Days since 1970-01-01 to a civil date (proleptic Gregorian), exact for every int64 day count in range.
+void civil_from_days(std::int64_t z, std::int64_t& y, unsigned& m, unsigned& d) {
+    z += 719468;
+    const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    const auto doe = static_cast<unsigned>(z - era * 146097);
+    const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    y = static_cast<std::int64_t>(yoe) + era * 400;
+    const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const unsigned mp = (5 * doy + 2) / 153;
+    d = doy - (153 * mp + 2) / 5 + 1;
+    m = mp < 10 ? mp + 3 : mp - 9;
+    if (m <= 2) ++y;
+}
+
+std::int64_t floor_div(std::int64_t a, std::int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+
+nb::object time_to_object(DType dtype, std::int64_t count) {
+    if (count == TimeCount::kNaT) return nb::none();
+    nb::module_ dt = nb::module_::import_("datetime");
+    const TimeUnit unit = dtype.unit();
+    // Seconds-or-finer units convert through microseconds; units below 1 us come back as int, as NumPy does.
+    std::int64_t per_us = 0;  // how many counts make one microsecond (negative: counts per unit in us)
+    switch (unit) {
+        case TimeUnit::h: per_us = -3600000000LL; break;
+        case TimeUnit::m: per_us = -60000000LL; break;
+        case TimeUnit::s: per_us = -1000000LL; break;
+        case TimeUnit::ms: per_us = -1000LL; break;
+        case TimeUnit::us: per_us = -1LL; break;
+        default: break;
+    }
+    try {
+        if (dtype.kind() == DTypeKind::timedelta) {
+            if (unit == TimeUnit::D) return dt.attr("timedelta")(nb::arg("days") = count);
+            if (unit == TimeUnit::W) return dt.attr("timedelta")(nb::arg("weeks") = count);
+            std::int64_t us = 0;
+            if (per_us < 0 && !__builtin_mul_overflow(count, -per_us, &us)) return dt.attr("timedelta")(nb::arg("microseconds") = us);
+            return nb::int_(count);
+        }
+        std::int64_t days = 0;
+        switch (unit) {
+            case TimeUnit::Y: return dt.attr("date")(1970 + count, 1, 1);
+            case TimeUnit::M: return dt.attr("date")(1970 + floor_div(count, 12), count - 12 * floor_div(count, 12) + 1, 1);
+            case TimeUnit::W: days = count * 7; break;
+            case TimeUnit::D: days = count; break;
+            default:
+                std::int64_t us = 0;
+                if (per_us < 0 && !__builtin_mul_overflow(count, -per_us, &us)) {
+                    nb::object epoch = dt.attr("datetime")(1970, 1, 1);
+                    return epoch.attr("__add__")(dt.attr("timedelta")(nb::arg("microseconds") = us));
+                }
+                return nb::int_(count);
+        }
+        std::int64_t y = 0;
+        unsigned mo = 0, d = 0;
+        civil_from_days(days, y, mo, d);
+        return dt.attr("date")(y, mo, d);
+    } catch (const nb::python_error&) {
+        // Outside datetime's years 1..9999: NumPy gives the raw count too.
+        return nb::int_(count);
+    }
+}
+
+}  // namespace
+
+nb::object scalar_to_object(DType dtype, const Scalar& value) {
+    switch (value.index()) {
+        case 0: return nb::bool_(std::get<bool>(value));
+        case 1: return nb::int_(std::get<std::int64_t>(value));
+        case 2: return nb::steal(PyLong_FromUnsignedLongLong(std::get<std::uint64_t>(value)));
+        case 3: return nb::float_(std::get<double>(value));
+        case 4: {
+            const auto c = std::get<std::complex<double>>(value);
+            return nb::steal(PyComplex_FromDoubles(c.real(), c.imag()));
+        }
+        case 5: return time_to_object(dtype, std::get<TimeCount>(value).count);
+        case 6: {
+            const auto& s = std::get<std::string>(value);
+            return nb::steal(PyBytes_FromStringAndSize(s.data(), static_cast<Py_ssize_t>(s.size())));
+        }
+        default: {
+            const auto& s = std::get<std::u32string>(value);
+            return nb::steal(PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, s.data(), static_cast<Py_ssize_t>(s.size())));
+        }
+    }
+}
+
+namespace {
+void release_reference(void* obj) noexcept {
+    // The last view may die on any thread, or after the interpreter is gone: then the reference leaks
+    // rather than touching a dead interpreter.
+    if (!Py_IsInitialized()) return;
+    PyGILState_STATE state = PyGILState_Ensure();
+    Py_DECREF(static_cast<PyObject*>(obj));
+    PyGILState_Release(state);
+}
+}  // namespace
+
+Owner owner_of(nb::handle obj) {
+    Py_INCREF(obj.ptr());
+    return make_owner(obj.ptr(), release_reference);
+}
+
+// ---------------------------------------------------------------------------------------------- ndb.dtype
+
+void bind_dtype(nb::module_& m) {
+    nb::class_<DType> cls(m, "dtype",
+                          "An element type. ndb.dtype(spec) accepts names ('float32'), typestrs ('<f4'), character "
+                          "codes ('d'), NumPy/torch dtypes and bool/int/float/complex.");
+    cls.def("__init__", [](DType* self, nb::handle spec) { new (self) DType(dtype_from_object(spec)); }, nb::arg("spec"))
+        .def_prop_ro("name", [](DType d) { return name(d); }, "Canonical name, e.g. 'float32', 'datetime64[ns]', 'U5'.")
+        .def_prop_ro("itemsize", &DType::itemsize, "Bytes per element.")
+        .def_prop_ro("alignment", &DType::alignment, "Natural alignment in bytes.")
+        .def_prop_ro("kind", [](DType d) { return std::string(1, d.kind_char()); }, "NumPy's kind letter (b i u f c M m S U; V for bfloat16/float8).")
+        .def_prop_ro("str", [](DType d) { return d.kind_char() == 'V' ? name(d) : to_typestr(d); },
+                     "NumPy typestr ('<f4'); the name for types NumPy has no typestr for.")
+        .def_prop_ro("byteorder", [](DType d) {
+                return std::string(d.swap_unit() == 1 ? "|" : (d.is_native() ? "=" : (std::endian::native == std::endian::little ? ">" : "<")));
+            }, "'=' native, '<' or '>' non-native, '|' not applicable.")
+        .def_prop_ro("isnative", &DType::is_native)
+        .def_prop_ro("unit", [](DType d) { return std::string(to_string(d.unit())); }, "Datetime unit ('' when generic or not a time type).")
+        .def_prop_ro("length", &DType::length, "Characters of a string dtype; 0 otherwise.")
+        .def_prop_ro("pep3118", [](DType d) { return to_pep3118(d); }, "PEP 3118 format code.")
+        .def("newbyteorder", [](DType d) { return d.with_native_order(!d.is_native()); }, "The same type in the other byte order.")
+        .def("__eq__", [](DType a, nb::handle other) {
+                try {
+                    return a == dtype_from_object(other);
+                } catch (const Error&) {
+                    return false;
+                } catch (const nb::python_error&) {
+                    return false;
+                }
+            })
+        .def("__ne__", [](DType a, nb::handle other) {
+                try {
+                    return !(a == dtype_from_object(other));
+                } catch (const Error&) {
+                    return true;
+                } catch (const nb::python_error&) {
+                    return true;
+                }
+            })
+        .def("__hash__", [](DType d) { return nb::hash(nb::str(describe(d).c_str())); })
+        .def("__repr__", [](DType d) { return "dtype('" + (d.is_native() ? name(d) : to_typestr(d)) + "')"; })
+        .def("__str__", [](DType d) { return describe(d); })
+        .def("__reduce__", [](nb::handle self) {
+                DType d = nb::cast<DType>(self);
+                return nb::make_tuple(nb::handle(reinterpret_cast<PyObject*>(Py_TYPE(self.ptr()))),
+                                      nb::make_tuple(d.kind_char() == 'V' ? name(d) : to_typestr(d)));
+            });
+    m.def("promote_types", [](nb::handle a, nb::handle b) { return promote_types(dtype_from_object(a), dtype_from_object(b)); },
+          "NumPy's promote_types on ndbridge dtypes.");
+}
+
+}  // namespace ndbridge::python

@@ -1,0 +1,52 @@
+// The extension module ndbridge._core: the exception table and the registration of every binding.
+#include <array>
+#include <utility>
+
+#include "common.h"
+#include "ndbridge/error.h"
+
+namespace ndbridge::python {
+
+PyObject* copy_error_type = nullptr;
+
+namespace {
+
+// Core error kinds to Python exceptions: one table, so every message keeps its kind everywhere.
+PyObject* exception_for(ErrorKind kind) {
+    switch (kind) {
+        case ErrorKind::type: return PyExc_TypeError;
+        case ErrorKind::value: return PyExc_ValueError;
+        case ErrorKind::overflow: return PyExc_OverflowError;
+        case ErrorKind::copy: return copy_error_type;
+        case ErrorKind::buffer: return PyExc_BufferError;
+        case ErrorKind::index: return PyExc_IndexError;
+    }
+    return PyExc_RuntimeError;
+}
+
+void translate_core_error(const std::exception_ptr& p, void*) {
+    try {
+        std::rethrow_exception(p);
+    } catch (const Error& e) {
+        PyErr_SetString(exception_for(e.kind()), e.what());
+    }
+}
+
+}  // namespace
+}  // namespace ndbridge::python
+
+NB_MODULE(_core, m) {
+    using namespace ndbridge::python;
+    nb::object bases = nb::make_tuple(nb::handle(PyExc_ValueError), nb::handle(PyExc_BufferError));
+    copy_error_type = PyErr_NewExceptionWithDoc(
+        "ndbridge.CopyError",
+        "Raised when copy=False forbids a copy that the conversion needs. Subclass of ValueError and BufferError.",
+        bases.ptr(), nullptr);
+    if (copy_error_type == nullptr) throw nb::python_error();
+    m.attr("CopyError") = nb::handle(copy_error_type);
+    nb::register_exception_translator(translate_core_error);
+    m.attr("MAX_NDIM") = ndbridge::kMaxNdim;
+    bind_dtype(m);
+    bind_array(m);
+    bind_import(m);
+}
