@@ -6,6 +6,7 @@
 #include <nanobind/stl/vector.h>
 
 #include "common.h"
+#include "ndbridge/copy.h"
 #include "ndbridge/error.h"
 
 namespace ndbridge::python {
@@ -44,8 +45,13 @@ Index index_item(nb::handle item, int& integer_items) {
         return Slice{slice_part(s->start), slice_part(s->stop), slice_part(s->step)};
     }
     if (!PyBool_Check(o) && PyIndex_Check(o)) {
-        ++integer_items;
-        return index_value(item);
+        // NumPy arrays have __index__ but only 0-d integer ones are integers; the rest are advanced indices.
+        nb::object i = nb::steal(PyNumber_Index(o));
+        if (i.is_valid()) {
+            ++integer_items;
+            return index_value(i);
+        }
+        PyErr_Clear();
     }
     fail(ErrorKind::index, "only integers, slices (`:`), ellipsis (`...`) and None (`newaxis`) are valid indices; got ",
          nb::cast<std::string>(nb::repr(item)), " (ndb.Array supports basic indexing only)");
@@ -61,6 +67,20 @@ std::vector<Index> index_key(nb::handle key, int& integer_items, bool& only_inte
     }
     only_integers = integer_items == static_cast<int>(items.size());
     return items;
+}
+
+std::string py_type_name(nb::handle obj) {
+    return nb::cast<std::string>(nb::handle(reinterpret_cast<PyObject*>(Py_TYPE(obj.ptr()))).attr("__name__"));
+}
+
+// The array a value assigns from, when it is one: ndb.Array, NumPy ndarray, or a buffer other than
+// bytes (bytes is a string scalar for S dtypes). NumPy scalars go the scalar way, where NumPy's value
+// checks (NaN into int, ints out of range) apply.
+std::optional<Array> assignable_array(nb::handle value) {
+    if (nb::isinstance<Array>(value) || is_numpy_array(value)) return array_from_memory(value);
+    if (PyBytes_Check(value.ptr()) || is_numpy_scalar(value)) return std::nullopt;
+    if (PyObject_CheckBuffer(value.ptr())) return array_from_memory(value);
+    return std::nullopt;
 }
 
 void require_host(const Array& a, const char* what) {
@@ -146,18 +166,44 @@ void bind_array(nb::module_& m) {
                 return element_object(v, v.data());
             }
             return nb::cast(std::move(v));
-        })
+        }, nb::arg("key").none())
         .def("__setitem__", [](const Array& a, nb::handle key, nb::handle value) {
             int integer_items = 0;
             bool only_integers = false;
             Array v = a.index(index_key(key, integer_items, only_integers));
-            if (nb::isinstance<Array>(value) || PySequence_Check(value.ptr()) && !PyUnicode_Check(value.ptr()) &&
-                                                   !PyBytes_Check(value.ptr()))
-                fail(ErrorKind::type, "ndb.Array.__setitem__: assigning array-likes needs the copy engine; this build "
-                                      "assigns scalars only (got ", nb::cast<std::string>(nb::str(nb::handle(
-                                          reinterpret_cast<PyObject*>(Py_TYPE(value.ptr()))).attr("__name__"))), ")");
+            if (std::optional<Array> source = assignable_array(value)) {
+                copy_into(v, *source);  // casts, broadcasts, handles overlap; checks everything first
+                return;
+            }
+            if (PySequence_Check(value.ptr()) && !PyUnicode_Check(value.ptr()) && !PyBytes_Check(value.ptr()))
+                fail(ErrorKind::type, "ndb.Array.__setitem__: assigning a ", py_type_name(value),
+                     " needs the sequence reader of asarray, which this build does not have; assign a scalar, an "
+                     "ndb.Array, a NumPy array or a buffer");
             fill(v, scalar_from_object(value));
-        })
+        }, nb::arg("key").none(), nb::arg("value").none())
+        .def("copy", [](const Array& a, nb::handle order) { return a.copy(order_argument(order)); }, nb::arg("order") = "K",
+             "A new array with these elements, laid out by order: K keeps this array's stride order (positive), "
+             "A is F for F-contiguous arrays else C, C and F force the layout.")
+        .def("astype", [](nb::handle self, nb::handle dtype, nb::handle order, bool copy) -> nb::object {
+            const Array& a = nb::cast<const Array&>(self);
+            Array r = a.astype(dtype_from_object(dtype), order_argument(order), copy);
+            // When the core decided not to copy, the caller gets this very object back, as NumPy does.
+            if (r.data() == a.data() && r.owner() == a.owner() && r.dtype() == a.dtype()) return nb::borrow(self);
+            return nb::cast(std::move(r));
+        }, nb::arg("dtype").none(), nb::arg("order") = "K", nb::arg("copy") = true,
+           "These elements cast to dtype (NumPy's values; see docs/decisions.md for out-of-range rules). With "
+           "copy=False the array itself is returned when neither dtype nor layout must change.")
+        .def("view", [](const Array& a, nb::handle dtype) { return a.with_dtype(dtype_from_object(dtype)); },
+             nb::arg("dtype").none(), "The same memory seen as another dtype of the same item size.")
+        .def("tobytes", [](const Array& a, nb::handle order) {
+            require_host(a, "tobytes");
+            const MemoryOrder o = order_argument(order);
+            const bool fortran = o == MemoryOrder::F || (o == MemoryOrder::A && a.is_f_contiguous() && !a.is_c_contiguous());
+            const Array compact = (fortran ? a.is_f_contiguous() : a.is_c_contiguous())
+                                      ? a
+                                      : a.copy(fortran ? MemoryOrder::F : MemoryOrder::C);
+            return nb::bytes(reinterpret_cast<const char*>(compact.data()), static_cast<std::size_t>(compact.nbytes()));
+        }, nb::arg("order") = "C", "The elements' bytes in C (default) or F order, as NumPy's tobytes.")
         .def("item", [](const Array& a) {
             if (a.size() != 1) fail(ErrorKind::value, "can only convert an array of size 1 to a Python scalar (size is ", a.size(), ")");
             require_host(a, "item");
@@ -179,7 +225,7 @@ void bind_array(nb::module_& m) {
            "A view with a new shape. Raises ValueError when the strides do not allow a view (copies arrive with the copy engine).")
         .def("squeeze", [](const Array& a, nb::handle axis) {
             return axis.is_none() ? a.squeeze() : a.squeeze(index_value(axis));
-        }, nb::arg("axis") = nb::none())
+        }, nb::arg("axis").none() = nb::none())
         .def("expand_dims", [](const Array& a, std::int64_t axis) { return a.expand_dims(axis); }, nb::arg("axis"))
         .def("_same_memory", [](const Array& a, const Array& b) { return a.owner() == b.owner(); },
              "True when both arrays keep the same owner alive (views of one allocation or one foreign object).");

@@ -28,11 +28,19 @@ nb::object scalar_to_object(DType dtype, const Scalar& value);
 /// An owner that holds a strong reference to `obj` and drops it (taking the GIL) on release.
 Owner owner_of(nb::handle obj);
 
+/// ndarray or a subclass / a NumPy scalar (np.generic), recognised without importing NumPy.
+bool is_numpy_array(nb::handle obj);
+bool is_numpy_scalar(nb::handle obj);
+
 /// Views the memory of a NumPy array, a buffer-protocol object or an ndb.Array; nullopt when `obj`
 /// offers none of these. Errors (bad format, suboffsets, ...) raise.
 std::optional<Array> array_from_memory(nb::handle obj);
 
+/// Imports a DLPack capsule of either form (renaming it to used_*, so it can be consumed only once).
+Array import_capsule(nb::handle capsule);
+
 void bind_dtype(nb::module_& m);
+void bind_dlpack(nb::module_& m);
 void bind_array(nb::module_& m);
 void bind_import(nb::module_& m);
 

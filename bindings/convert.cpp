@@ -67,8 +67,9 @@ DType dtype_from_object(nb::handle spec) {
         return parse_torch_name(std::string_view(s).substr(s.rfind('.') + 1));
     }
     if (module_is(type, "numpy") && nb::hasattr(spec, "kind") && nb::hasattr(spec, "str")) {
-        // A NumPy dtype. ml_dtypes' types (bfloat16, float8) have kind 'V' and are known by name.
-        if (nb::cast<std::string>(spec.attr("kind")) == "V") {
+        // A NumPy dtype. ml_dtypes' types (bfloat16, float8) are user-defined dtypes (num >= NPY_USERDEF, 256)
+        // with kind 'V' or a typestr that names another type ('<f1' for float8_e5m2): they are known by name.
+        if (nb::cast<std::string>(spec.attr("kind")) == "V" || nb::cast<int>(spec.attr("num")) >= 256) {
             const std::string n = nb::cast<std::string>(spec.attr("name"));
             try {
                 return parse_dtype(n);
@@ -249,7 +250,7 @@ void bind_dtype(nb::module_& m) {
     nb::class_<DType> cls(m, "dtype",
                           "An element type. ndb.dtype(spec) accepts names ('float32'), typestrs ('<f4'), character "
                           "codes ('d'), NumPy/torch dtypes and bool/int/float/complex.");
-    cls.def("__init__", [](DType* self, nb::handle spec) { new (self) DType(dtype_from_object(spec)); }, nb::arg("spec"))
+    cls.def("__init__", [](DType* self, nb::handle spec) { new (self) DType(dtype_from_object(spec)); }, nb::arg("spec").none())
         .def_prop_ro("name", [](DType d) { return name(d); }, "Canonical name, e.g. 'float32', 'datetime64[ns]', 'U5'.")
         .def_prop_ro("itemsize", &DType::itemsize, "Bytes per element.")
         .def_prop_ro("alignment", &DType::alignment, "Natural alignment in bytes.")
@@ -272,7 +273,7 @@ void bind_dtype(nb::module_& m) {
                 } catch (const nb::python_error&) {
                     return false;
                 }
-            })
+            }, nb::arg("other").none())
         .def("__ne__", [](DType a, nb::handle other) {
                 try {
                     return !(a == dtype_from_object(other));
@@ -281,7 +282,7 @@ void bind_dtype(nb::module_& m) {
                 } catch (const nb::python_error&) {
                     return true;
                 }
-            })
+            }, nb::arg("other").none())
         .def("__hash__", [](DType d) { return nb::hash(nb::str(describe(d).c_str())); })
         .def("__repr__", [](DType d) { return "dtype('" + (d.is_native() ? name(d) : to_typestr(d)) + "')"; })
         .def("__str__", [](DType d) { return describe(d); })

@@ -43,8 +43,9 @@ Array array_from_numpy(nb::handle obj) {
     const bool readonly = nb::cast<bool>(data[1]);
     const std::string typestr = nb::cast<std::string>(d["typestr"]);
     DType dtype;
-    if (typestr.size() >= 2 && typestr[1] == 'V' && nb::hasattr(obj, "dtype")) {
-        dtype = dtype_from_object(obj.attr("dtype"));  // ml_dtypes' bfloat16/float8 arrays
+    // ml_dtypes' bfloat16/float8 report '<V2' or a typestr of a type they are not ('<f1'): ask the dtype.
+    if (typestr.size() >= 2 && (typestr[1] == 'V' || typestr.substr(1) == "f1") && nb::hasattr(obj, "dtype")) {
+        dtype = dtype_from_object(obj.attr("dtype"));
     } else {
         dtype = parse_typestr(typestr);
     }
@@ -97,14 +98,19 @@ Array array_from_buffer(nb::handle obj) {
     return Array::wrap(v.buf, dtype, shape, strides, Device::cpu(), v.readonly != 0, std::move(owner));
 }
 
+}  // namespace
+
 bool is_numpy_array(nb::handle obj) {
-    // ndarray and its subclasses, recognised without importing NumPy.
     for (PyTypeObject* t = Py_TYPE(obj.ptr()); t != nullptr; t = t->tp_base)
         if (std::string_view(t->tp_name) == "numpy.ndarray") return true;
     return false;
 }
 
-}  // namespace
+bool is_numpy_scalar(nb::handle obj) {
+    for (PyTypeObject* t = Py_TYPE(obj.ptr()); t != nullptr; t = t->tp_base)
+        if (std::string_view(t->tp_name) == "numpy.generic") return true;
+    return false;
+}
 
 std::optional<Array> array_from_memory(nb::handle obj) {
     if (nb::isinstance<Array>(obj)) return nb::cast<Array>(obj);
@@ -118,7 +124,7 @@ void bind_import(nb::module_& m) {
         std::optional<Array> a = array_from_memory(obj);
         if (!a) return nb::none();
         return nb::cast(std::move(*a));
-    }, nb::arg("obj"), "An ndb.Array viewing obj's memory (NumPy array, buffer, ndb.Array), or None when obj has none.");
+    }, nb::arg("obj").none(), "An ndb.Array viewing obj's memory (NumPy array, buffer, ndb.Array), or None when obj has none.");
 }
 
 }  // namespace ndbridge::python

@@ -49,4 +49,5 @@ NB_MODULE(_core, m) {
     bind_dtype(m);
     bind_array(m);
     bind_import(m);
+    bind_dlpack(m);
 }

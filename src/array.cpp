@@ -54,7 +54,8 @@ Array Array::empty(DType dtype, std::span<const std::int64_t> shape, MemoryOrder
     const std::int64_t size = checked_size(shape, "Array::empty");
     const std::int64_t nbytes = checked_mul(size, dtype.itemsize(), "Array::empty");
     if (order != MemoryOrder::C && order != MemoryOrder::F) order = MemoryOrder::C;
-    Dims strides = contiguous_strides(shape, dtype.itemsize(), order);
+    // NumPy gives an array without elements all-zero strides.
+    Dims strides = size == 0 ? Dims(shape.size(), 0) : contiguous_strides(shape, dtype.itemsize(), order);
     void* data = nullptr;
     Owner owner = allocate(nbytes, data);
     return Array(static_cast<std::byte*>(data), dtype, Dims(shape.begin(), shape.end()), std::move(strides), Device::cpu(),
@@ -68,8 +69,11 @@ Array Array::zeros(DType dtype, std::span<const std::int64_t> shape, MemoryOrder
 }
 
 Array Array::empty_like(const Array& like, DType dtype, MemoryOrder order) {
-    Dims strides = allocation_strides(like.shape_, like.strides_, dtype.itemsize(), order);
     const std::int64_t nbytes = checked_mul(like.size_, dtype.itemsize(), "Array::empty_like");
+    // The layout is read from the source's strides with the source's item size (contiguity depends on
+    // it), then scaled to the new item size: compact strides are the item size times extents.
+    Dims strides = allocation_strides(like.shape_, like.strides_, like.itemsize(), order);
+    for (auto& s : strides) s = s / like.itemsize() * dtype.itemsize();
     void* data = nullptr;
     Owner owner = allocate(nbytes, data);
     return Array(static_cast<std::byte*>(data), dtype, like.shape_, std::move(strides), Device::cpu(), false,
@@ -88,7 +92,9 @@ Array Array::wrap(void* data, DType dtype, std::span<const std::int64_t> shape, 
             fail(ErrorKind::value, "Array::wrap: ", strides.size(), " strides given for ", shape.size(), " dimensions");
         st.assign(strides.begin(), strides.end());
     }
-    byte_extent(shape, st, dtype.itemsize());  // throws when shape x stride arithmetic overflows
+    // Throws when shape x stride arithmetic overflows, or the span from the lowest to the highest byte does.
+    const ByteExtent extent = byte_extent(shape, st, dtype.itemsize());
+    checked_add(extent.high, checked_mul(extent.low, -1, "Array::wrap"), "Array::wrap");
     if (data == nullptr && size != 0) fail(ErrorKind::value, "Array::wrap: null data pointer for ", size, " elements");
     return Array(static_cast<std::byte*>(data), dtype, Dims(shape.begin(), shape.end()), std::move(st), device, readonly,
                  std::move(owner), size);
@@ -182,6 +188,7 @@ Array Array::index(std::span<const Index> items) const {
             std::int64_t start = 0, step = 1;
             const std::int64_t n = adjust_slice(*s, shape_[axis], start, step);
             if (n > 0) data += start * strides_[axis];
+            else step = 1;  // NumPy: an empty slice keeps the axis's stride and points at the axis's start
             shape.push_back(n);
             std::int64_t stride = 0;
             if (__builtin_mul_overflow(strides_[axis], step, &stride)) {
@@ -227,6 +234,8 @@ Array Array::permute(std::span<const std::int64_t> axes) const {
 Array Array::reshape(std::span<const std::int64_t> new_shape, MemoryOrder order) const {
     if (order != MemoryOrder::C && order != MemoryOrder::F)
         fail(ErrorKind::value, "reshape: order must be 'C' or 'F' for a view, got '", static_cast<char>(order), "'");
+    // NumPy: asking for the shape the array has is a plain view, strides untouched.
+    if (std::equal(new_shape.begin(), new_shape.end(), shape_.begin(), shape_.end())) return view(data_, shape_, strides_);
     Dims shape = resolve_shape(new_shape, size_);
     Dims strides;
     if (!reshape_strides(shape_, strides_, itemsize(), shape, order, strides))

@@ -180,7 +180,7 @@ constexpr Alias kAliases[] = {
     {"long", ScalarType::int64},       {"ulong", ScalarType::uint64},       {"longlong", ScalarType::int64},
     {"ulonglong", ScalarType::uint64}, {"csingle", ScalarType::complex64},  {"cdouble", ScalarType::complex128},
     {"cfloat", ScalarType::complex128}, {"longcomplex", ScalarType::clongdouble}, {"float128", ScalarType::longdouble},
-    {"complex256", ScalarType::clongdouble},
+    {"complex256", ScalarType::clongdouble}, {"int_", ScalarType::int64},  {"uint", ScalarType::uint64},
 };
 
 // Float formats for promotion: precision (significand bits incl. the implicit one) and exponent range.
@@ -266,6 +266,30 @@ ScalarType promote_numeric(DType a, DType b) {
     if (f == ScalarType::float32) return ScalarType::complex64;
     if (f == ScalarType::float64) return ScalarType::complex128;
     return ScalarType::clongdouble;
+}
+
+// NumPy's common unit of two datetime64 or two timedelta64 (compute_datetime_metadata_greatest_common_divisor
+// with multipliers of 1): the finer unit, except that a timedelta cannot mix years or months with the
+// linear units, and the factor from the coarser to the finer unit must stay below NumPy's 2**56 margin.
+TimeUnit promote_time_units(DType a, DType b) {
+    const TimeUnit ua = a.unit(), ub = b.unit();
+    if (ua == TimeUnit::generic) return ub;
+    if (ub == TimeUnit::generic || ua == ub) return ua;
+    const auto nonlinear = [](TimeUnit u) { return u == TimeUnit::Y || u == TimeUnit::M; };
+    if (a.kind() == DTypeKind::timedelta && nonlinear(ua) != nonlinear(ub))
+        fail(ErrorKind::type, "promote_types: ", name(a), " and ", name(b),
+             " have no common unit: years and months are not a whole number of days");
+    const TimeUnit coarse = ua < ub ? ua : ub, fine = ua < ub ? ub : ua;
+    // Factor from each unit to the next (indexed by TimeUnit); NumPy counts Y -> M -> W as 1 here.
+    constexpr std::uint64_t kNextFactor[] = {0, 1, 1, 7, 24, 60, 60, 1000, 1000, 1000, 1000, 1000, 1000, 1};
+    std::uint64_t factor = 1;
+    for (auto u = static_cast<std::size_t>(coarse); u < static_cast<std::size_t>(fine); ++u) {
+        factor *= kNextFactor[u];
+        if (factor >> 56 != 0)
+            fail(ErrorKind::overflow, "promote_types: converting ", name(a), " and ", name(b),
+                 " to one unit overflows (NumPy refuses the same pair)");
+    }
+    return fine;
 }
 
 }  // namespace
@@ -372,6 +396,8 @@ std::string name(DType dtype) {
 
 std::string describe(DType dtype) {
     if (dtype.is_native()) return name(dtype);
+    // Used in error messages, so it must not throw: bfloat16 has no typestr to show its order with.
+    if (info(dtype.type()).typestr_kind == 0) return detail::concat(kLittleEndian ? '>' : '<', name(dtype));
     return to_typestr(dtype);
 }
 
@@ -540,8 +566,9 @@ DType parse_dtype(std::string_view spec) {
         const char c = spec[0];
         if (c == 'M') return DType::datetime64(TimeUnit::generic);
         if (c == 'm') return DType::timedelta64(TimeUnit::generic);
-        if (c == 'p') return ScalarType::int64;
-        if (c == 'P') return ScalarType::uint64;
+        if (c == 'p' || c == 'q' || c == 'n') return ScalarType::int64;  // 'q'/'Q': longlong, 'n'/'N': (s)size_t
+        if (c == 'P' || c == 'Q' || c == 'N') return ScalarType::uint64;
+        if (c == 'c') return DType::bytes(1);  // NumPy's char code: np.dtype('c') is S1
         for (const TypeInfo& t : kTypes)
             if (t.char_code == c && t.itemsize > 0) return t.type;
     }
@@ -561,7 +588,7 @@ DType promote_types(DType a, DType b) {
     const DTypeKind ka = a.kind();
     const DTypeKind kb = b.kind();
     if ((ka == DTypeKind::datetime || ka == DTypeKind::timedelta) && ka == kb) {
-        const TimeUnit unit = static_cast<int>(a.unit()) >= static_cast<int>(b.unit()) ? a.unit() : b.unit();
+        const TimeUnit unit = promote_time_units(a, b);
         return ka == DTypeKind::datetime ? DType::datetime64(unit) : DType::timedelta64(unit);
     }
     const bool sa = ka == DTypeKind::bytes || ka == DTypeKind::unicode;

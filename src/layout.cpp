@@ -98,30 +98,23 @@ Dims contiguous_strides(std::span<const std::int64_t> shape, std::int64_t itemsi
     return strides;
 }
 
-std::vector<int> stride_order(std::span<const std::int64_t> shape, std::span<const std::int64_t> strides) {
-    const int n = static_cast<int>(shape.size());
-    std::vector<int> perm(static_cast<std::size_t>(n));
+std::vector<int> stride_order(std::span<const std::int64_t> /*shape*/, std::span<const std::int64_t> strides) {
+    std::vector<int> perm(strides.size());
     std::iota(perm.begin(), perm.end(), 0);
-    // Insertion sort: move each axis left past the axes with a smaller |stride|; an axis of extent 1 on
-    // either side makes the comparison undecided, and the scan continues past it.
-    for (int i = 1; i < n; ++i) {
-        const int axis = perm[static_cast<std::size_t>(i)];
-        int insert_at = i;
-        for (int j = i - 1; j >= 0; --j) {
-            const int other = perm[static_cast<std::size_t>(j)];
-            if (shape[static_cast<std::size_t>(axis)] == 1 || shape[static_cast<std::size_t>(other)] == 1) continue;
-            if (std::llabs(strides[static_cast<std::size_t>(axis)]) <= std::llabs(strides[static_cast<std::size_t>(other)])) break;
-            insert_at = j;
-        }
-        if (insert_at != i) {
-            std::rotate(perm.begin() + insert_at, perm.begin() + i, perm.begin() + i + 1);
-        }
-    }
+    // NumPy's PyArray_CreateSortedStridePerm: a stable sort on |stride|. Extent-1 axes take part with
+    // whatever stride they carry; only their own new strides depend on where they land.
+    const auto magnitude = [&strides](int axis) {
+        const std::int64_t s = strides[static_cast<std::size_t>(axis)];
+        return s < 0 ? std::uint64_t{0} - static_cast<std::uint64_t>(s) : static_cast<std::uint64_t>(s);
+    };
+    std::stable_sort(perm.begin(), perm.end(), [&](int a, int b) { return magnitude(a) > magnitude(b); });
     return perm;
 }
 
 Dims allocation_strides(std::span<const std::int64_t> shape, std::span<const std::int64_t> src_strides,
                         std::int64_t itemsize, MemoryOrder order) {
+    // NumPy allocates arrays without elements with all-zero strides, whatever the order.
+    if (std::find(shape.begin(), shape.end(), 0) != shape.end()) return Dims(shape.size(), 0);
     const bool c = is_c_contiguous(shape, src_strides, itemsize);
     const bool f = is_f_contiguous(shape, src_strides, itemsize);
     switch (order) {
@@ -159,44 +152,55 @@ ByteExtent byte_extent(std::span<const std::int64_t> shape, std::span<const std:
 bool reshape_strides(std::span<const std::int64_t> shape, std::span<const std::int64_t> strides, std::int64_t itemsize,
                      std::span<const std::int64_t> new_shape, MemoryOrder order, Dims& new_strides) {
     const bool fortran = order == MemoryOrder::F;
-    new_strides.assign(new_shape.size(), 0);
-    const std::int64_t size = checked_size(shape);
-    if (size == 0) {
+    // Contiguous in the requested order (every array without elements is): that order's compact strides.
+    if (fortran ? is_f_contiguous(shape, strides, itemsize) : is_c_contiguous(shape, strides, itemsize)) {
         new_strides = contiguous_strides(new_shape, itemsize, fortran ? MemoryOrder::F : MemoryOrder::C);
         return true;
     }
-    // Work in C order on the axes of extent > 1; F order is C order on reversed axes.
+    // NumPy's _attempt_nocopy_reshape, step for step, so even the strides of extent-1 axes are NumPy's.
+    // Axes of extent 1 of the old shape never matter; they are dropped.
     Dims old_dims, old_strides;
-    for (std::size_t k = 0; k < shape.size(); ++k) {
-        const std::size_t i = fortran ? shape.size() - 1 - k : k;
+    for (std::size_t i = 0; i < shape.size(); ++i) {
         if (shape[i] != 1) {
             old_dims.push_back(shape[i]);
             old_strides.push_back(strides[i]);
         }
     }
-    Dims dims(new_shape.size()), out(new_shape.size(), 0);
-    for (std::size_t k = 0; k < new_shape.size(); ++k) dims[k] = new_shape[fortran ? new_shape.size() - 1 - k : k];
-
+    const std::size_t on = old_dims.size(), nn = new_shape.size();
+    new_strides.assign(nn, 0);
+    // [oi, oj) and [ni, nj) are the old and new axes that cover the same elements.
     std::size_t oi = 0, oj = 1, ni = 0, nj = 1;
-    const std::size_t on = old_dims.size(), nn = dims.size();
     while (ni < nn && oi < on) {
-        std::int64_t np = dims[ni], op = old_dims[oi];
+        std::int64_t np = new_shape[ni], op = old_dims[oi];
         while (np != op) {
-            if (np < op) np *= dims[nj++];
-            else op *= old_dims[oj++];
+            if (np < op) {
+                if (nj >= nn) return false;  // sizes differ: the caller did not resolve the shape
+                np *= new_shape[nj++];
+            } else {
+                if (oj >= on) return false;
+                op *= old_dims[oj++];
+            }
         }
-        // The old axes [oi, oj) must be one chain of memory in C order.
-        for (std::size_t ok = oi; ok + 1 < oj; ++ok)
-            if (old_strides[ok] != old_dims[ok + 1] * old_strides[ok + 1]) return false;
-        out[nj - 1] = old_strides[oj - 1];
-        for (std::size_t nk = nj - 1; nk > ni; --nk) out[nk - 1] = out[nk] * dims[nk];
+        // The old axes [oi, oj) must be one chain of memory in the requested order.
+        for (std::size_t ok = oi; ok + 1 < oj; ++ok) {
+            if (fortran ? old_strides[ok + 1] != old_dims[ok] * old_strides[ok]
+                        : old_strides[ok] != old_dims[ok + 1] * old_strides[ok + 1])
+                return false;
+        }
+        if (fortran) {
+            new_strides[ni] = old_strides[oi];
+            for (std::size_t nk = ni + 1; nk < nj; ++nk) new_strides[nk] = new_strides[nk - 1] * new_shape[nk - 1];
+        } else {
+            new_strides[nj - 1] = old_strides[oj - 1];
+            for (std::size_t nk = nj - 1; nk > ni; --nk) new_strides[nk - 1] = new_strides[nk] * new_shape[nk];
+        }
         ni = nj++;
         oi = oj++;
     }
-    // Trailing extents of 1 take the last stride (or the item size), as NumPy does.
-    const std::int64_t last = ni >= 1 ? out[ni - 1] : itemsize;
-    for (std::size_t nk = ni; nk < nn; ++nk) out[nk] = last;
-    for (std::size_t k = 0; k < nn; ++k) new_strides[fortran ? nn - 1 - k : k] = out[k];
+    // Trailing extents of 1 continue the last axis (C: its stride; F: one step past it), or take the item size.
+    std::int64_t last = ni >= 1 ? new_strides[ni - 1] : itemsize;
+    if (fortran && ni >= 1) last = checked_mul(last, new_shape[ni - 1], "reshape");
+    for (std::size_t nk = ni; nk < nn; ++nk) new_strides[nk] = last;
     return true;
 }
 

@@ -6,6 +6,7 @@
 #include <limits>
 #include <vector>
 
+#include "kernels/cast.h"
 #include "kernels/float_formats.h"
 #include "ndbridge/error.h"
 
@@ -130,9 +131,11 @@ long double to_long_double(DType dtype, const Scalar& value) {
     }
 }
 
-template <class Format>
+// Rounds as the copy engine does (float16 once; bfloat16/float8 through float32), so a scalar store
+// and an array cast of the same value agree.
+template <class N>
 void store_narrow(DType dtype, std::byte* p, const Scalar& value) {
-    const std::uint32_t bits = Format::encode(to_real(dtype, value));
+    const std::uint32_t bits = kernels::narrow_from_double<N>(to_real(dtype, value)).bits;
     if (dtype.itemsize() == 1) {
         p[0] = static_cast<std::byte>(bits);
     } else {
@@ -213,10 +216,10 @@ void store_scalar(DType dtype, std::byte* p, const Scalar& value) {
         case ScalarType::uint16: return write_native(dtype, p, to_integer<std::uint16_t>(dtype, value));
         case ScalarType::uint32: return write_native(dtype, p, to_integer<std::uint32_t>(dtype, value));
         case ScalarType::uint64: return write_native(dtype, p, to_integer<std::uint64_t>(dtype, value));
-        case ScalarType::float16: return store_narrow<Float16Format>(dtype, p, value);
-        case ScalarType::bfloat16: return store_narrow<BFloat16Format>(dtype, p, value);
-        case ScalarType::float8_e4m3fn: return store_narrow<Float8E4M3FNFormat>(dtype, p, value);
-        case ScalarType::float8_e5m2: return store_narrow<Float8E5M2Format>(dtype, p, value);
+        case ScalarType::float16: return store_narrow<kernels::Half>(dtype, p, value);
+        case ScalarType::bfloat16: return store_narrow<kernels::BFloat16>(dtype, p, value);
+        case ScalarType::float8_e4m3fn: return store_narrow<kernels::Float8E4M3FN>(dtype, p, value);
+        case ScalarType::float8_e5m2: return store_narrow<kernels::Float8E5M2>(dtype, p, value);
         // int -> float32 rounds once (through long double, which holds every int64/uint64 exactly).
         case ScalarType::float32: return write_native(dtype, p, static_cast<float>(to_long_double(dtype, value)));
         case ScalarType::float64: return write_native(dtype, p, static_cast<double>(to_long_double(dtype, value)));

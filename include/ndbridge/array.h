@@ -45,7 +45,8 @@ public:
     /// A 0-d float64 array holding 0.0; exists so that Array is a regular value type.
     Array();
 
-    /// A new, uninitialised array on the host, 64-byte aligned, laid out in C or F order.
+    /// A new, uninitialised array on the host, 64-byte aligned, laid out in C or F order (all-zero strides
+    /// when it has no elements, as NumPy allocates it).
     static Array empty(DType dtype, std::span<const std::int64_t> shape, MemoryOrder order = MemoryOrder::C);
     /// A new zero-filled array on the host.
     static Array zeros(DType dtype, std::span<const std::int64_t> shape, MemoryOrder order = MemoryOrder::C);
@@ -81,8 +82,9 @@ public:
     /// Reverses the axes (`.T`), or permutes them: `axes` must be a permutation of 0..ndim-1 (negatives wrap).
     Array transpose() const;
     Array permute(std::span<const std::int64_t> axes) const;
-    /// A view with a new shape (one -1 allowed) in C or F index order. Error(value) when the strides do
-    /// not allow a view; the caller then copies (NumPy's reshape does).
+    /// A view with a new shape (one -1 allowed) in C or F index order, with NumPy's strides (the shape the
+    /// array already has keeps its strides). Error(value) when the strides do not allow a view; the caller
+    /// then copies (NumPy's reshape does).
     Array reshape(std::span<const std::int64_t> new_shape, MemoryOrder order = MemoryOrder::C) const;
     /// Drops extent-1 axes (all, or the one given; Error(value) if it is not extent 1).
     Array squeeze(std::optional<std::int64_t> axis = std::nullopt) const;
@@ -90,6 +92,12 @@ public:
     Array expand_dims(std::int64_t axis) const;
     /// The same view, marked read-only.
     Array as_readonly() const;
+    // ---- copies (implemented by the copy engine, copy.h) ----
+    /// A new host array with these elements, laid out by `order` (K keeps this array's stride order).
+    Array copy(MemoryOrder order = MemoryOrder::K) const;
+    /// These elements as `dtype`; with `force_copy` false, this array itself when nothing must change.
+    Array astype(DType dtype, MemoryOrder order = MemoryOrder::K, bool force_copy = true) const;
+
     /// The same memory seen with another dtype of equal itemsize (used for byte-order views).
     Array with_dtype(DType dtype) const;
 

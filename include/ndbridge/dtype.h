@@ -87,7 +87,8 @@ private:
 
 /// Canonical name: "float32", "bool", "datetime64[ns]", "S5", "U5". Byte order is not part of a name.
 std::string name(DType dtype);
-/// Name for messages: the name, or the typestr when the byte order is not native (">f4").
+/// Name for messages: the name, or the typestr when the byte order is not native (">f4"; ">bfloat16" for
+/// a type without a typestr). Never throws.
 std::string describe(DType dtype);
 
 /// NumPy array-interface typestr: "<f4", "|b1", "<M8[ns]", "<U5", ">i8". Error(type) for types with
@@ -114,7 +115,9 @@ DType from_dlpack(DLDataType dl);
 DType parse_dtype(std::string_view spec);
 
 /// NumPy's promote_types on numeric types (table-exact), extended to bfloat16/float8 by the rule
-/// "smallest float that holds both exactly". Same-kind strings and time types promote to the wider/finer.
+/// "smallest float that holds both exactly". Same-kind strings promote to the longer, two datetime64 or
+/// two timedelta64 to the finer unit with NumPy's refusals (a timedelta mixing years/months with other
+/// units: Error(type); a unit factor over NumPy's limit, as [Y] with [ps]: Error(overflow)).
 /// Error(type) when there is no common type.
 DType promote_types(DType a, DType b);
 

@@ -37,12 +37,14 @@ bool is_f_contiguous(std::span<const std::int64_t> shape, std::span<const std::i
 /// Strides of a compact array in C or F order (K and A are not meaningful without a source).
 Dims contiguous_strides(std::span<const std::int64_t> shape, std::int64_t itemsize, MemoryOrder order);
 
-/// Axes sorted from outermost to innermost by |stride| (descending), NumPy's keep-order permutation:
-/// a stable insertion sort in which dimensions of extent 1 never decide the order.
+/// Axes sorted from outermost to innermost by |stride| (descending, ties in axis order): NumPy's keep-order
+/// permutation (PyArray_CreateSortedStridePerm). Axes of extent 1 take part with the stride they carry, as
+/// in NumPy; that decides only their own strides in allocation_strides, never the order of the others.
 std::vector<int> stride_order(std::span<const std::int64_t> shape, std::span<const std::int64_t> strides);
 
 /// Strides for a new compact array of `shape` laid out like a source with `src_strides`, for any order
-/// (NumPy's empty_like/copy rule). Negative source strides become positive.
+/// (NumPy's empty_like/copy rule). Negative source strides become positive; an array without elements
+/// gets all-zero strides, as NumPy allocates it.
 Dims allocation_strides(std::span<const std::int64_t> shape, std::span<const std::int64_t> src_strides,
                         std::int64_t itemsize, MemoryOrder order);
 
@@ -53,8 +55,9 @@ struct ByteExtent {
 };
 ByteExtent byte_extent(std::span<const std::int64_t> shape, std::span<const std::int64_t> strides, std::int64_t itemsize);
 
-/// Strides that view an array of (`shape`, `strides`) as `new_shape` without copying, NumPy's rule;
-/// empty optional-like result (returns false) when the layout does not allow it. `order` is C or F.
+/// Strides that view an array of (`shape`, `strides`) as `new_shape` (already resolved, same size) without
+/// copying, NumPy's rule exactly: compact strides when the array is contiguous in `order`, else NumPy's
+/// _attempt_nocopy_reshape. Returns false when the layout does not allow a view. `order` is C or F.
 bool reshape_strides(std::span<const std::int64_t> shape, std::span<const std::int64_t> strides, std::int64_t itemsize,
                      std::span<const std::int64_t> new_shape, MemoryOrder order, Dims& new_strides);
 

@@ -4,11 +4,11 @@ Turns NumPy arrays, buffers and (as the project grows) DLPack producers, sequenc
 Arrow objects into arrays, sharing memory whenever the rules allow. The rules are in docs/semantics.md.
 """
 from . import _core
-from ._core import Array, CopyError, Flags, dtype, promote_types, MAX_NDIM
+from ._core import Array, CopyError, Flags, dtype, from_dlpack, promote_types, MAX_NDIM
 from ._repr import array_repr as _array_repr, array_str as _array_str
 
 __all__ = [
-    "Array", "CopyError", "Flags", "dtype", "promote_types", "asarray", "MAX_NDIM",
+    "Array", "CopyError", "Flags", "dtype", "from_dlpack", "promote_types", "asarray", "MAX_NDIM",
     "bool_", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
     "float16", "bfloat16", "float32", "float64", "longdouble", "complex64", "complex128", "clongdouble",
     "float8_e4m3fn", "float8_e5m2", "datetime64", "timedelta64", "bytes_", "str_",

@@ -4,6 +4,7 @@ import struct
 _THRESHOLD = 1000   # arrays with more elements are summarised, as NumPy does
 _EDGE = 3           # items kept at each end of a summarised axis
 _PRECISION = 8        # fractional digits printed at most, as NumPy
+_LINEWIDTH = 75       # characters per line before NumPy wraps
 _DEFAULT_DTYPES = {"float64", "int64", "bool", "complex128"}
 
 
@@ -55,7 +56,7 @@ def _format_float(v, kind="float64", scientific=False):
     if v in (float("inf"), float("-inf")):
         return "inf" if v > 0 else "-inf"
     if not scientific and v == int(v) and abs(v) < 1e16:
-        return f"{int(v)}."
+        return "-0." if v == 0 and str(v)[0] == "-" else f"{int(v)}."
     return _shortest(v, kind, scientific)
 
 
@@ -95,6 +96,8 @@ def _values(nested):
 def _formatter(a, summarise):
     """NumPy's choice for floats: scientific for all elements when the magnitudes span too much."""
     kind = a.dtype.name
+    if a.dtype.kind == "b" and a.ndim:
+        return lambda v: " True" if v else "False"  # NumPy pads True in arrays (not 0-d) even when alone
     scientific = False
     if a.dtype.kind in "fcV":
         mags = []
@@ -109,7 +112,8 @@ def _formatter(a, summarise):
 
 def _align_points(nested):
     """Pads plain decimals so their points line up ('1. ', '2.5'), as NumPy aligns float columns."""
-    leaves = [v for v in _values(nested) if "." in v and "e" not in v and not v.startswith("'") and "j" not in v]
+    leaves = [v for v in _values(nested)
+              if "." in v and v != "..." and "e" not in v and not v.startswith("'") and "j" not in v]
     if not leaves:
         return nested
     frac_width = max(len(v.partition(".")[2]) for v in leaves)
@@ -122,47 +126,116 @@ def _align_points(nested):
     return pad(nested)
 
 
+def _align_mantissas(nested):
+    """Zero-pads scientific mantissas to one fraction width ('1.0e-03', '1.5e+00'), as NumPy does."""
+    leaves = [v for v in _values(nested) if "e" in v and "j" not in v and v not in ("...", "nan", "inf", "-inf")]
+    if not leaves:
+        return nested
+    frac_width = max(len(v.partition("e")[0].partition(".")[2]) for v in leaves)
+
+    def pad(v):
+        if isinstance(v, list):
+            return [pad(x) for x in v]
+        if v not in leaves:
+            return v
+        mant, _, exp = v.partition("e")
+        return mant + "0" * (frac_width - len(mant.partition(".")[2])) + "e" + exp
+
+    return pad(nested)
+
+
 def _width(nested):
     if isinstance(nested, str):
         return len(nested)
     return max((_width(x) for x in nested), default=0)
 
 
-def _render(nested, width, depth, indent):
+def _pad(nested, width):
     if isinstance(nested, str):
-        return nested.rjust(width)
-    if not nested or isinstance(nested[0], str):
-        return "[" + ", ".join(x.rjust(width) for x in nested) + "]"
-    sep = "," + "\n" * (depth - 1 if depth > 1 else 1) + " " * (indent + 1)
-    parts = [(" " * width if x == "..." else _render(x, width, depth - 1, indent + 1)) if x != "..." else "..."
-             for x in nested]
-    return "[" + sep.join(parts) + "]"
+        return nested if nested == "..." else nested.rjust(width)
+    return [_pad(x, width) for x in nested]
 
 
-def _body(a, indent):
+def _extend_line(s, line, word, width, hanging):
+    # NumPy wraps before a word that would pass `width`, unless the line holds nothing but the indent.
+    if len(line) + len(word) > width and len(line) > len(hanging):
+        s += line.rstrip() + "\n"
+        line = hanging
+    return s, line + word
+
+
+def _render(nested, axes_left, hanging, width, sep):
+    """NumPy's _formatArray on formatted items: rows wrap at `width`, outer axes separate rows by newlines."""
+    s = ""
+    if axes_left == 1:
+        line = hanging
+        for i, word in enumerate(nested):
+            s, line = _extend_line(s, line, word, width - max(len(sep.rstrip()), 1), hanging)
+            if i + 1 < len(nested):
+                line += sep
+        s += line
+    else:
+        line_sep = sep.rstrip() + "\n" * (axes_left - 1)
+        s = line_sep.join(hanging + (x if x == "..." else _render(x, axes_left - 1, hanging + " ", width - 1, sep))
+                          for x in nested)
+    return "[" + s[len(hanging):] + "]"
+
+
+def _body(a, prefix, width, sep):
     if a.device != "cpu":
         return f"<{a.size} elements on {a.device}>"
+    if a.size == 0:
+        return "[]"  # NumPy prints every empty array so; the shape goes into the repr's extras
     summarise = a.size > _THRESHOLD
     nested = _gather(a, summarise, _formatter(a, summarise))
     if a.dtype.kind in "fV" and isinstance(nested, list):
-        nested = _align_points(nested)
+        nested = _align_mantissas(_align_points(nested))
     if isinstance(nested, str):
         return nested
-    return _render(nested, _width(nested), a.ndim, indent)
+    if a.dtype.kind not in "SU":  # NumPy pads numbers and times to one width, not strings
+        nested = _pad(nested, _width(nested))
+    return _render(nested, a.ndim, " " * (len(prefix) + 1), width, sep)
+
+
+def _dtype_repr(d):
+    """NumPy's short dtype repr: a bare name when alphanumeric, else quoted; typestrs for strings and byte order."""
+    if d.kind in "SU" or not d.isnative:
+        return repr(d.str)
+    return d.name if d.name.isalnum() else repr(d.name)
 
 
 def array_repr(a):
     prefix = "Array("
-    body = _body(a, len(prefix))
+    body = _body(a, prefix, _LINEWIDTH - len(")"), ", ")
     extra = []
-    if a.dtype.name not in _DEFAULT_DTYPES or not a.dtype.isnative or a.size == 0:
-        extra.append(f"dtype={a.dtype.name if a.dtype.isnative else a.dtype.str}")
-    if a.size == 0 and a.ndim != 1:
+    if (a.size == 0 and a.ndim != 1) or a.size > _THRESHOLD:
         extra.append(f"shape={a.shape}")
+    if a.dtype.name not in _DEFAULT_DTYPES or not a.dtype.isnative or a.size == 0:
+        extra.append(f"dtype={_dtype_repr(a.dtype)}")
     if a.readonly:
         extra.append("readonly=True")
-    return prefix + body + "".join(", " + e for e in extra) + ")"
+    if not extra:
+        return prefix + body + ")"
+    # The extras go on a line of their own when they would pass the line width, as NumPy's do.
+    head = prefix + body + ","
+    tail = ", ".join(extra) + ")"
+    last_line = len(head) - (head.rfind("\n") + 1)
+    spacer = "\n" + " " * len(prefix) if last_line + len(tail) + 1 > _LINEWIDTH else " "
+    return head + spacer + tail
+
+
+def _scalar_str(a):
+    """str of a 0-d array is its element's str, as NumPy's: '-0.0', float32 0.1 as '0.1', NaT as 'NaT'."""
+    v = a.item()
+    if v is None:
+        return "NaT"
+    rounder = _ROUNDERS.get(a.dtype.name)
+    if isinstance(v, float) and rounder is not None and v == v and abs(v) != float("inf"):
+        v = float(next(t for t in (f"{v:.{d}g}" for d in range(1, 18)) if rounder(float(t)) == v))
+    return str(v)
 
 
 def array_str(a):
-    return _body(a, 0).replace(",", "") if a.ndim else _body(a, 0)
+    if a.ndim == 0 and a.device == "cpu":
+        return _scalar_str(a)
+    return _body(a, "", _LINEWIDTH, " ")

@@ -1,0 +1,50 @@
+// ndbridge/convert.h — the share-or-copy decision, written once for every input kind and target.
+//
+// Given an array viewing some source and a request (dtype, device, copy mode, order) for a target
+// library with its own limits, share_or_copy answers one question: can the result be the source's
+// memory, and if not, why not. The reasons are named in the error under copy=never, so the user sees
+// "torch tensors cannot be read-only" rather than a bare "cannot avoid a copy".
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "ndbridge/array.h"
+
+namespace ndbridge {
+
+/// copy=None / True / False of the Python API.
+enum class CopyMode : unsigned char { if_needed, always, never };
+
+/// What a target library can represent without a copy. Every field is a capability.
+struct TargetTraits {
+    const char* name = "ndbridge";  ///< for messages: "ndbridge", "numpy", "torch", "dlpack"
+    bool negative_strides = true;   ///< torch: no
+    bool readonly = true;           ///< can mark memory read-only (torch: no)
+    bool non_native_order = true;   ///< torch and DLPack: no
+    bool byte_strides = true;       ///< strides need not be multiples of the item size (torch, DLPack: no)
+};
+
+inline constexpr TargetTraits kNdbridgeTarget{};
+inline constexpr TargetTraits kTorchTarget{"torch", false, false, false, false};
+inline constexpr TargetTraits kDLPackTarget{"DLPack", true, true, false, false};
+
+/// What the caller asked for. Empty optionals mean "as the source".
+struct ConversionRequest {
+    std::optional<DType> dtype;
+    std::optional<Device> device;
+    CopyMode copy = CopyMode::if_needed;
+    MemoryOrder order = MemoryOrder::K;
+};
+
+/// Why `src` cannot be shared for `request` on `target`; nullopt when it can.
+std::optional<std::string> copy_reason(const Array& src, const ConversionRequest& request, const TargetTraits& target);
+
+/// The decision, applied: `src` itself when it may be shared (and copy is not `always`), else a new
+/// host array laid out by the request's order (K keeps the source's stride order, positive), in the
+/// requested dtype — or the source dtype in native order when the target cannot hold another order.
+/// Error(copy) naming the reason under CopyMode::never; Error(value) for a device change, which only
+/// a producer can make (the binding asks it through DLPack).
+Array share_or_copy(const Array& src, const ConversionRequest& request, const TargetTraits& target = kNdbridgeTarget);
+
+}  // namespace ndbridge

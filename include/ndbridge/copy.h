@@ -1,0 +1,39 @@
+// ndbridge/copy.h — the copy/cast engine: moves elements between any two dtypes and any two layouts
+// in one pass (cast, byte swap and layout change together), with NumPy's values for in-range results.
+#pragma once
+
+#include "ndbridge/array.h"
+
+namespace ndbridge {
+
+/// Copies `src` into `dst`, converting every element to dst's dtype. Shapes must be equal, or `src`
+/// broadcastable to `dst` (NumPy's rule). Any layouts on both sides: C, F, permuted, negative or zero
+/// strides, non-native byte order, unaligned. Overlapping memory is handled (through one temporary).
+///
+/// Values: in-range results equal NumPy's astype bit for bit; float16 from wider floats rounds once
+/// (to nearest even), bfloat16 and float8 round through float32 as ml_dtypes and PyTorch do; complex
+/// to real keeps the real part. Float to integer truncates toward zero, saturates at the target's
+/// range and maps NaN to 0 (NumPy leaves these platform-dependent; ndbridge defines them). Datetimes
+/// and timedeltas convert units with floor division (NumPy's rule) and keep NaT; they convert to and
+/// from integers as raw counts. Byte and unicode strings copy to any string dtype (truncating or
+/// NUL-padding; unicode to bytes requires ASCII). Numbers <-> strings: Error(type).
+///
+/// Errors (type for impossible casts, value for read-only or non-host `dst`, value for shapes that do
+/// not broadcast) are raised before anything is written.
+void copy_into(const Array& dst, const Array& src);
+
+/// True when copy_into can convert `from` to `to` (it then fails only for ASCII violations).
+bool can_convert(DType from, DType to) noexcept;
+
+/// A new host array with src's elements, laid out by `order` (K keeps src's stride order).
+Array copy(const Array& src, MemoryOrder order = MemoryOrder::K);
+
+/// `src` as `dtype`. With `force_copy` false the source itself is returned when nothing needs to
+/// change (same dtype, and its layout satisfies `order`); otherwise a new array as `copy` lays out.
+Array astype(const Array& src, DType dtype, MemoryOrder order = MemoryOrder::K, bool force_copy = true);
+
+/// True when `a` satisfies `order` without a copy: C/F contiguity for C/F; K and A always (NumPy's
+/// asarray shares a non-contiguous array under order='A' and only uses A to lay out a copy).
+bool satisfies_order(const Array& a, MemoryOrder order) noexcept;
+
+}  // namespace ndbridge

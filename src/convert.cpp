@@ -1,0 +1,46 @@
+// The share-or-copy decision (see convert.h): one list of reasons, checked in the order a user
+// would look for them, and one place that makes the copy.
+#include "ndbridge/convert.h"
+
+#include "ndbridge/copy.h"
+#include "ndbridge/error.h"
+
+namespace ndbridge {
+
+std::optional<std::string> copy_reason(const Array& src, const ConversionRequest& request, const TargetTraits& target) {
+    if (request.copy == CopyMode::always) return "copy=True was requested";
+    if (request.device && *request.device != src.device())
+        return detail::concat("the data is on ", to_string(src.device()), " and ", to_string(*request.device), " was requested");
+    const DType dtype = request.dtype.value_or(src.dtype());
+    if (dtype != src.dtype()) return detail::concat("dtype ", describe(dtype), " was requested and the data is ", describe(src.dtype()));
+    if (!target.non_native_order && !dtype.is_native())
+        return detail::concat(target.name, " cannot hold non-native byte order (", describe(dtype), ")");
+    if (!target.readonly && src.readonly()) return detail::concat(target.name, " tensors cannot be read-only, and the source is");
+    for (std::size_t i = 0; i < src.shape().size(); ++i) {
+        if (src.shape()[i] <= 1) continue;
+        if (!target.negative_strides && src.strides()[i] < 0)
+            return detail::concat(target.name, " cannot hold negative strides ", shape_string(src.strides()));
+        if (!target.byte_strides && src.strides()[i] % src.itemsize() != 0)
+            return detail::concat(target.name, " counts strides in elements and stride ", src.strides()[i],
+                                  " is not a multiple of the item size ", src.itemsize());
+    }
+    if (!satisfies_order(src, request.order))
+        return detail::concat("order '", static_cast<char>(request.order), "' was requested and the data is not ",
+                              request.order == MemoryOrder::C ? "C" : "Fortran", "-contiguous");
+    return std::nullopt;
+}
+
+Array share_or_copy(const Array& src, const ConversionRequest& request, const TargetTraits& target) {
+    const std::optional<std::string> reason = copy_reason(src, request, target);
+    if (!reason) return src;
+    if (request.copy == CopyMode::never)
+        fail(ErrorKind::copy, "a copy is needed because ", *reason, ", and copy=False forbids it");
+    if (request.device && *request.device != src.device())
+        fail(ErrorKind::value, "cannot move data from ", to_string(src.device()), " to ", to_string(*request.device),
+             " here; only the producer of the data can (through DLPack's dl_device)");
+    DType dtype = request.dtype.value_or(src.dtype());
+    if (!target.non_native_order) dtype = dtype.with_native_order();
+    return astype(src, dtype, request.order, true);
+}
+
+}  // namespace ndbridge

@@ -1,0 +1,20 @@
+// Lookup of the numeric cast loops (bool, integers, floats of every width, complex).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "ndbridge/dtype.h"
+
+namespace ndbridge::kernels {
+
+/// ScalarTypes bool_ ... float8_e5m2 are numeric and come first in the enum.
+inline constexpr std::size_t kNumericTypeCount = 19;
+
+using CastLoop = void (*)(const std::byte*, std::int64_t, std::byte*, std::int64_t, std::int64_t) noexcept;
+
+/// The loop converting native-order `from` elements to native-order `to` elements; nullptr when
+/// either type is not numeric.
+CastLoop numeric_cast_loop(ScalarType from, ScalarType to) noexcept;
+
+}  // namespace ndbridge::kernels
