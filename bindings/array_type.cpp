@@ -25,7 +25,7 @@ std::int64_t index_value(nb::handle obj) {
     const long long v = PyLong_AsLongLong(i);
     if (v == -1 && PyErr_Occurred()) {
         PyErr_Clear();
-        fail(ErrorKind::index, "index ", nb::cast<std::string>(nb::repr(obj)), " does not fit in 64 bits");
+        fail(ErrorKind::index, "index ", short_repr(obj), " does not fit in 64 bits");
     }
     return v;
 }
@@ -54,7 +54,7 @@ Index index_item(nb::handle item, int& integer_items) {
         PyErr_Clear();
     }
     fail(ErrorKind::index, "only integers, slices (`:`), ellipsis (`...`) and None (`newaxis`) are valid indices; got ",
-         nb::cast<std::string>(nb::repr(item)), " (ndb.Array supports basic indexing only)");
+         short_repr(item), " (ndb.Array supports basic indexing only)");
 }
 
 std::vector<Index> index_key(nb::handle key, int& integer_items, bool& only_integers) {
@@ -67,10 +67,6 @@ std::vector<Index> index_key(nb::handle key, int& integer_items, bool& only_inte
     }
     only_integers = integer_items == static_cast<int>(items.size());
     return items;
-}
-
-std::string py_type_name(nb::handle obj) {
-    return nb::cast<std::string>(nb::handle(reinterpret_cast<PyObject*>(Py_TYPE(obj.ptr()))).attr("__name__"));
 }
 
 // The array a value assigns from, when it is one: ndb.Array, NumPy ndarray, or a buffer other than
@@ -114,7 +110,7 @@ Dims shape_argument(nb::args args) {
 
 MemoryOrder order_argument(nb::handle order) {
     if (!nb::isinstance<nb::str>(order))
-        fail(ErrorKind::type, "order must be one of 'K', 'A', 'C', 'F', not ", nb::cast<std::string>(nb::repr(order)));
+        fail(ErrorKind::type, "order must be one of 'K', 'A', 'C', 'F', not ", short_repr(order));
     return parse_order(nb::cast<std::string>(order));
 }
 

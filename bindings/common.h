@@ -2,6 +2,8 @@
 // Everything here runs with the GIL held unless a comment says otherwise.
 #pragma once
 
+#include <string>
+
 #include <nanobind/nanobind.h>
 
 #include "ndbridge/array.h"
@@ -14,6 +16,11 @@ namespace nb = nanobind;
 
 /// ndb.CopyError (a subclass of both ValueError and BufferError); set up by the module.
 extern PyObject* copy_error_type;
+
+/// The name of obj's type ("list", "ndarray"), for messages.
+std::string py_type_name(nb::handle obj);
+/// repr(obj) cut to 60 characters, for messages; never raises.
+std::string short_repr(nb::handle obj);
 
 /// Any dtype spelling: ndb.dtype, str, Python bool/int/float/complex, NumPy dtypes and scalar types,
 /// ml_dtypes types, torch dtypes, objects with a `.dtype`. TypeError naming the object otherwise.
@@ -32,6 +39,10 @@ Owner owner_of(nb::handle obj);
 bool is_numpy_array(nb::handle obj);
 bool is_numpy_scalar(nb::handle obj);
 
+/// Views what an __array_interface__ dict (version 3) describes: 'data' as (address, read_only), or as
+/// a buffer object, or missing (then `obj` exports the buffer); ml_dtypes types are read from obj.dtype.
+Array array_from_interface(nb::handle obj, nb::handle iface, Device device);
+
 /// Views the memory of a NumPy array, a buffer-protocol object or an ndb.Array; nullopt when `obj`
 /// offers none of these. Errors (bad format, suboffsets, ...) raise.
 std::optional<Array> array_from_memory(nb::handle obj);
@@ -41,6 +52,7 @@ Array import_capsule(nb::handle capsule);
 
 void bind_dtype(nb::module_& m);
 void bind_dlpack(nb::module_& m);
+void bind_asarray(nb::module_& m);
 void bind_array(nb::module_& m);
 void bind_import(nb::module_& m);
 

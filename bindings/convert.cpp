@@ -10,20 +10,22 @@
 #include "ndbridge/error.h"
 
 namespace ndbridge::python {
-namespace {
 
-std::string py_type_name(nb::handle obj) { return nb::cast<std::string>(nb::str(nb::handle(Py_TYPE(obj.ptr())).attr("__name__"))); }
+std::string py_type_name(nb::handle obj) {
+    return nb::cast<std::string>(nb::handle(reinterpret_cast<PyObject*>(Py_TYPE(obj.ptr()))).attr("__name__"));
+}
 
-std::string repr_of(nb::handle obj) {
+std::string short_repr(nb::handle obj) {
     PyObject* r = PyObject_Repr(obj.ptr());
     if (r == nullptr) {
         PyErr_Clear();
-        return "<unprintable>";
+        return "<unprintable " + py_type_name(obj) + ">";
     }
-    nb::object s = nb::steal(r);
-    std::string out = nb::cast<std::string>(s);
-    return out.size() > 80 ? out.substr(0, 77) + "..." : out;
+    std::string s = nb::cast<std::string>(nb::steal(r));
+    return s.size() > 60 ? s.substr(0, 57) + "..." : s;
 }
+
+namespace {
 
 // torch's names differ from NumPy's for a few spellings ("torch.int" is int32, "torch.float" float32).
 DType parse_torch_name(std::string_view name) {
@@ -74,7 +76,7 @@ DType dtype_from_object(nb::handle spec) {
             try {
                 return parse_dtype(n);
             } catch (const Error&) {
-                fail(ErrorKind::type, "dtype: NumPy dtype ", repr_of(spec), " has no ndbridge equivalent");
+                fail(ErrorKind::type, "dtype: NumPy dtype ", short_repr(spec), " has no ndbridge equivalent");
             }
         }
         return parse_typestr(nb::cast<std::string>(spec.attr("str")));
@@ -90,7 +92,7 @@ DType dtype_from_object(nb::handle spec) {
     } else if (nb::hasattr(spec, "dtype")) {
         return dtype_from_object(spec.attr("dtype"));
     }
-    fail(ErrorKind::type, "dtype: cannot interpret ", repr_of(spec), " (type ", py_type_name(spec),
+    fail(ErrorKind::type, "dtype: cannot interpret ", short_repr(spec), " (type ", py_type_name(spec),
          ") as a dtype; expected an ndbridge dtype, a string like 'float32', a NumPy or torch dtype, or bool/int/float/complex");
 }
 
@@ -109,7 +111,7 @@ Scalar scalar_from_object(nb::handle value) {
             if (!(u == static_cast<unsigned long long>(-1) && PyErr_Occurred())) return static_cast<std::uint64_t>(u);
             PyErr_Clear();
         }
-        fail(ErrorKind::overflow, "Python int ", repr_of(value), " does not fit in 64 bits (int64 or uint64)");
+        fail(ErrorKind::overflow, "Python int ", short_repr(value), " does not fit in 64 bits (int64 or uint64)");
     }
     if (PyFloat_Check(o)) return PyFloat_AS_DOUBLE(o);
     if (PyComplex_Check(o)) return std::complex<double>(PyComplex_RealAsDouble(o), PyComplex_ImagAsDouble(o));
@@ -128,7 +130,7 @@ Scalar scalar_from_object(nb::handle value) {
         nb::object item = value.attr("item")();
         if (!PyBool_Check(item.ptr()) && !PyLong_Check(item.ptr()) && !PyFloat_Check(item.ptr()) &&
             !PyComplex_Check(item.ptr()) && !PyBytes_Check(item.ptr()) && !PyUnicode_Check(item.ptr()))
-            fail(ErrorKind::type, "cannot store ", repr_of(value), " (type ", py_type_name(value), ") as an element");
+            fail(ErrorKind::type, "cannot store ", short_repr(value), " (type ", py_type_name(value), ") as an element");
         return scalar_from_object(item);
     }
     if (PyIndex_Check(o)) {
@@ -136,7 +138,7 @@ Scalar scalar_from_object(nb::handle value) {
         if (!i.is_valid()) throw nb::python_error();
         return scalar_from_object(i);
     }
-    fail(ErrorKind::type, "cannot store ", repr_of(value), " (type ", py_type_name(value),
+    fail(ErrorKind::type, "cannot store ", short_repr(value), " (type ", py_type_name(value),
          ") as an element; expected bool, int, float, complex, bytes or str");
 }
 

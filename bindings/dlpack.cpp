@@ -15,10 +15,6 @@ namespace {
 constexpr const char* kVersionedName = "dltensor_versioned";
 constexpr const char* kLegacyName = "dltensor";
 
-std::string py_type_name_of(nb::handle obj) {
-    return nb::cast<std::string>(nb::handle(reinterpret_cast<PyObject*>(Py_TYPE(obj.ptr()))).attr("__name__"));
-}
-
 }  // namespace
 
 Array import_capsule(nb::handle capsule) {
@@ -69,7 +65,7 @@ nb::object request_capsule(nb::handle producer, nb::kwargs extra) {
 
 nb::object from_dlpack(nb::handle x, nb::handle device, nb::handle copy) {
     if (!copy.is_none() && !PyBool_Check(copy.ptr()))
-        fail(ErrorKind::value, "from_dlpack: copy must be True, False or None, not ", nb::cast<std::string>(nb::repr(copy)));
+        fail(ErrorKind::value, "from_dlpack: copy must be True, False or None, not ", short_repr(copy));
     const bool force_copy = copy.ptr() == Py_True;
     const bool never_copy = copy.ptr() == Py_False;
     std::optional<Device> target;
@@ -95,7 +91,7 @@ nb::object from_dlpack(nb::handle x, nb::handle device, nb::handle copy) {
         }
         imported = import_capsule(request_capsule(x, extra));
     } else {
-        fail(ErrorKind::type, "from_dlpack: ", py_type_name_of(x), " has no __dlpack__ method and is not a DLPack capsule");
+        fail(ErrorKind::type, "from_dlpack: ", py_type_name(x), " has no __dlpack__ method and is not a DLPack capsule");
     }
     if (target && imported.device() != *target)
         fail(ErrorKind::buffer, "from_dlpack: the producer gave memory on ", to_string(imported.device()), ", not on ",

@@ -10,38 +10,36 @@
 namespace ndbridge::python {
 namespace {
 
-std::string type_name_of(nb::handle obj) {
-    return nb::cast<std::string>(nb::handle(reinterpret_cast<PyObject*>(Py_TYPE(obj.ptr()))).attr("__name__"));
-}
-
 Dims int_tuple(nb::handle seq, const char* field, nb::handle source) {
     if (!PyTuple_Check(seq.ptr()))
-        fail(ErrorKind::type, "__array_interface__ of ", type_name_of(source), ": '", field, "' must be a tuple of ints");
+        fail(ErrorKind::type, "__array_interface__ of ", py_type_name(source), ": '", field, "' must be a tuple of ints");
     Dims out;
     for (nb::handle h : nb::borrow<nb::tuple>(seq)) {
         if (!PyLong_Check(h.ptr()))
-            fail(ErrorKind::type, "__array_interface__ of ", type_name_of(source), ": '", field, "' must hold ints, got ",
-                 nb::cast<std::string>(nb::repr(h)));
+            fail(ErrorKind::type, "__array_interface__ of ", py_type_name(source), ": '", field, "' must hold ints, got ",
+                 short_repr(h));
         const long long v = PyLong_AsLongLong(h.ptr());
         if (v == -1 && PyErr_Occurred()) {
             PyErr_Clear();
-            fail(ErrorKind::overflow, "__array_interface__ of ", type_name_of(source), ": '", field, "' value ",
-                 nb::cast<std::string>(nb::repr(h)), " does not fit in 64 bits");
+            fail(ErrorKind::overflow, "__array_interface__ of ", py_type_name(source), ": '", field, "' value ",
+                 short_repr(h), " does not fit in 64 bits");
         }
         out.push_back(v);
     }
     return out;
 }
 
-// A NumPy array's __array_interface__ (version 3): data pointer, read-only flag, typestr, shape, strides.
-Array array_from_numpy(nb::handle obj) {
-    nb::object iface = obj.attr("__array_interface__");
-    if (!nb::isinstance<nb::dict>(iface)) fail(ErrorKind::type, "__array_interface__ of ", type_name_of(obj), " is not a dict");
-    nb::dict d = nb::borrow<nb::dict>(iface);
-    nb::tuple data = nb::cast<nb::tuple>(d["data"]);
-    auto* ptr = reinterpret_cast<void*>(static_cast<std::uintptr_t>(nb::cast<unsigned long long>(data[0])));
-    const bool readonly = nb::cast<bool>(data[1]);
-    const std::string typestr = nb::cast<std::string>(d["typestr"]);
+Array array_from_buffer(nb::handle obj);
+
+}  // namespace
+
+Array array_from_interface(nb::handle obj, nb::handle iface_obj, Device device) {
+    if (!nb::isinstance<nb::dict>(iface_obj))
+        fail(ErrorKind::type, "__array_interface__ of ", py_type_name(obj), " is not a dict");
+    nb::dict iface = nb::borrow<nb::dict>(iface_obj);
+    if (!iface.contains("typestr") || !iface.contains("shape"))
+        fail(ErrorKind::value, "__array_interface__ of ", py_type_name(obj), " lacks 'typestr' or 'shape'");
+    const std::string typestr = nb::cast<std::string>(iface["typestr"]);
     DType dtype;
     // ml_dtypes' bfloat16/float8 report '<V2' or a typestr of a type they are not ('<f1'): ask the dtype.
     if (typestr.size() >= 2 && (typestr[1] == 'V' || typestr.substr(1) == "f1") && nb::hasattr(obj, "dtype")) {
@@ -49,11 +47,32 @@ Array array_from_numpy(nb::handle obj) {
     } else {
         dtype = parse_typestr(typestr);
     }
-    const Dims shape = int_tuple(d["shape"], "shape", obj);
-    nb::object strides_obj = d.contains("strides") ? nb::object(d["strides"]) : nb::none();
+    const Dims shape = int_tuple(iface["shape"], "shape", obj);
+    nb::object strides_obj = iface.contains("strides") ? nb::object(iface["strides"]) : nb::none();
     const Dims strides = strides_obj.is_none() ? Dims{} : int_tuple(strides_obj, "strides", obj);
-    return Array::wrap(ptr, dtype, shape, strides, Device::cpu(), readonly, owner_of(obj));
+    nb::object data = iface.contains("data") ? nb::object(iface["data"]) : nb::none();
+    const std::int64_t offset = iface.contains("offset") ? nb::cast<std::int64_t>(iface["offset"]) : 0;
+    if (PyTuple_Check(data.ptr())) {
+        if (nb::len(data) != 2)
+            fail(ErrorKind::value, "__array_interface__ of ", py_type_name(obj), ": 'data' must be (address, read_only)");
+        auto* ptr = reinterpret_cast<std::byte*>(static_cast<std::uintptr_t>(nb::cast<unsigned long long>(data[0])));
+        return Array::wrap(ptr == nullptr ? nullptr : ptr + offset, dtype, shape, strides, device, nb::cast<bool>(data[1]),
+                           owner_of(obj));
+    }
+    // 'data' is a buffer object, or missing: then the object itself exports the buffer.
+    nb::handle exporter = data.is_none() ? obj : nb::handle(data);
+    if (!PyObject_CheckBuffer(exporter.ptr()))
+        fail(ErrorKind::type, "__array_interface__ of ", py_type_name(obj), ": 'data' is neither a tuple nor a buffer");
+    const Array raw = array_from_buffer(exporter);
+    const Dims st = strides.empty() ? contiguous_strides(shape, dtype.itemsize(), MemoryOrder::C) : strides;
+    const ByteExtent extent = byte_extent(shape, st, dtype.itemsize());
+    if (offset + extent.low < 0 || offset + extent.high > raw.nbytes())
+        fail(ErrorKind::value, "__array_interface__ of ", py_type_name(obj), " reaches bytes [", offset + extent.low, ", ",
+             offset + extent.high, ") of a ", raw.nbytes(), "-byte buffer");
+    return Array::wrap(raw.data() + offset, dtype, shape, strides, device, raw.readonly(), raw.owner());
 }
+
+namespace {
 
 struct HeldBuffer {
     Py_buffer view;
@@ -79,16 +98,16 @@ Array array_from_buffer(nb::handle obj) {
     Owner owner = make_owner(held, release_buffer);  // from here on the export is released exactly once
     const Py_buffer& v = held->view;
     if (v.suboffsets != nullptr)
-        fail(ErrorKind::buffer, "buffer of ", type_name_of(obj), " uses suboffsets (PIL-style indirect arrays); ndbridge views strided memory only");
+        fail(ErrorKind::buffer, "buffer of ", py_type_name(obj), " uses suboffsets (PIL-style indirect arrays); ndbridge views strided memory only");
     const std::string format = v.format != nullptr ? v.format : "B";
     DType dtype;
     try {
         dtype = parse_pep3118(format);
     } catch (const Error& e) {
-        fail(e.kind(), "buffer of ", type_name_of(obj), ": ", e.what());
+        fail(e.kind(), "buffer of ", py_type_name(obj), ": ", e.what());
     }
     if (dtype.itemsize() != v.itemsize)
-        fail(ErrorKind::buffer, "buffer of ", type_name_of(obj), ": format '", format, "' means ", dtype.itemsize(),
+        fail(ErrorKind::buffer, "buffer of ", py_type_name(obj), ": format '", format, "' means ", dtype.itemsize(),
              "-byte items but the buffer says itemsize ", v.itemsize);
     Dims shape, strides;
     for (int i = 0; i < v.ndim; ++i) {
@@ -114,7 +133,7 @@ bool is_numpy_scalar(nb::handle obj) {
 
 std::optional<Array> array_from_memory(nb::handle obj) {
     if (nb::isinstance<Array>(obj)) return nb::cast<Array>(obj);
-    if (is_numpy_array(obj)) return array_from_numpy(obj);
+    if (is_numpy_array(obj)) return array_from_interface(obj, obj.attr("__array_interface__"), Device::cpu());
     if (PyObject_CheckBuffer(obj.ptr())) return array_from_buffer(obj);
     return std::nullopt;
 }

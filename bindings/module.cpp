@@ -50,4 +50,5 @@ NB_MODULE(_core, m) {
     bind_array(m);
     bind_import(m);
     bind_dlpack(m);
+    bind_asarray(m);
 }

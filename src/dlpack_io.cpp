@@ -31,7 +31,12 @@ Array import_tensor(Managed* managed, bool readonly, const char* form) {
     } catch (const Error& e) {
         fail(ErrorKind::buffer, "import_dlpack: ", e.what());
     }
-    const Device device = device_from_dlpack(static_cast<std::int32_t>(t.device.device_type), t.device.device_id);
+    Device device;
+    try {
+        device = device_from_dlpack(static_cast<std::int32_t>(t.device.device_type), t.device.device_id);
+    } catch (const Error& e) {
+        fail(e.kind(), "import_dlpack: ", e.what());
+    }
     const auto nd = static_cast<std::size_t>(t.ndim);
     Dims shape(t.shape, t.shape + nd);
     for (std::size_t i = 0; i < nd; ++i)
@@ -49,7 +54,11 @@ Array import_tensor(Managed* managed, bool readonly, const char* form) {
     if (t.data == nullptr && size != 0) fail(ErrorKind::buffer, "import_dlpack: null data pointer for ", size, " elements");
     // Address arithmetic on a device pointer is only arithmetic: nothing is dereferenced here.
     auto* data = t.data == nullptr ? nullptr : static_cast<std::byte*>(t.data) + t.byte_offset;
-    return Array::wrap(data, dtype, shape, strides, device, readonly, std::move(owner));
+    try {
+        return Array::wrap(data, dtype, shape, strides, device, readonly, std::move(owner));
+    } catch (const Error& e) {
+        fail(e.kind(), "import_dlpack: ", form, " tensor of shape ", shape_string(shape), ": ", e.what());
+    }
 }
 
 // What an exported tensor's manager_ctx holds: the Array (keeping its owner alive) and the element

@@ -10,13 +10,15 @@ namespace ndbridge {
 /// broadcastable to `dst` (NumPy's rule). Any layouts on both sides: C, F, permuted, negative or zero
 /// strides, non-native byte order, unaligned. Overlapping memory is handled (through one temporary).
 ///
-/// Values: in-range results equal NumPy's astype bit for bit; float16 from wider floats rounds once
-/// (to nearest even), bfloat16 and float8 round through float32 as ml_dtypes and PyTorch do; complex
-/// to real keeps the real part. Float to integer truncates toward zero, saturates at the target's
-/// range and maps NaN to 0 (NumPy leaves these platform-dependent; ndbridge defines them). Datetimes
-/// and timedeltas convert units with floor division (NumPy's rule) and keep NaT; they convert to and
-/// from integers as raw counts. Byte and unicode strings copy to any string dtype (truncating or
-/// NUL-padding; unicode to bytes requires ASCII). Numbers <-> strings: Error(type).
+/// Values: in-range results equal NumPy's astype bit for bit (rounding to nearest even); float16 from
+/// float64 rounds once and from other types (integers, longdouble) through float32, as NumPy does;
+/// bfloat16 and float8 round through float32 from every type, as ml_dtypes and PyTorch do; complex
+/// to real keeps the real part. NaN payloads other than the default quiet NaN are not kept. Float to
+/// integer truncates toward zero, saturates at the target's range and maps NaN to 0 (NumPy leaves
+/// these platform-dependent; ndbridge defines them). Datetimes and timedeltas convert units with floor
+/// division (NumPy's rule) and keep NaT; a result outside int64 is NaT (NumPy wraps silently); they
+/// convert to and from integers as raw counts. Byte and unicode strings copy to any string dtype
+/// (truncating or NUL-padding; unicode to bytes requires ASCII). Numbers <-> strings: Error(type).
 ///
 /// Errors (type for impossible casts, value for read-only or non-host `dst`, value for shapes that do
 /// not broadcast) are raised before anything is written.

@@ -9,6 +9,7 @@ from ._repr import array_repr as _array_repr, array_str as _array_str
 
 __all__ = [
     "Array", "CopyError", "Flags", "dtype", "from_dlpack", "promote_types", "asarray", "MAX_NDIM",
+    "as_tensor", "tensor", "from_numpy", "frombuffer",
     "bool_", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
     "float16", "bfloat16", "float32", "float64", "longdouble", "complex64", "complex128", "clongdouble",
     "float8_e4m3fn", "float8_e5m2", "datetime64", "timedelta64", "bytes_", "str_",
@@ -38,19 +39,57 @@ def str_(length):
     return dtype(f"U{int(length)}")
 
 
-def asarray(obj):
-    """View ``obj``'s memory as an :class:`Array` without copying.
+def _default_float(like):
+    """Python floats follow torch.get_default_dtype() when the target is torch (DESIGN §4)."""
+    return None
 
-    This slice of the API accepts an ``ndb.Array`` (returned as is), a NumPy ``ndarray`` of any layout
-    and dtype NumPy can hold (byte order, datetime, strings, ml_dtypes bfloat16/float8 kept exactly),
-    and any object with the buffer protocol (format, shape and strides honoured). Read-only sources
-    give read-only arrays. Other input kinds raise ``TypeError``.
+
+def _check_like(like, requires_grad):
+    if like is not None and like != "ndbridge" and like is not _this_module:
+        raise ValueError(f"asarray: like={like!r} is not available in this build; it returns ndb.Array "
+                         "(handing arrays to NumPy, PyTorch and JAX is separate work)")
+    if requires_grad:
+        raise ValueError("asarray: requires_grad=True needs a torch result (like='torch'), which this build "
+                         "does not produce")
+
+
+def asarray(obj, dtype=None, *, device=None, copy=None, order="K", like=None, requires_grad=None):
+    """Convert ``obj`` to an :class:`Array`, sharing its memory whenever the rules allow.
+
+    ``obj`` may be an ndb.Array, a NumPy array, a DLPack producer (PyTorch, JAX, ...) or capsule, a
+    buffer (bytes, bytearray, memoryview, array.array, mmap, ctypes), an object with
+    ``__array_interface__``/``__array_struct__``/``__cuda_array_interface__``/``__array__``, a
+    scalar, or nested sequences of these. ``copy=None`` shares when dtype, device, order and
+    writability allow; ``copy=True`` always copies; ``copy=False`` never copies and raises
+    :class:`CopyError` naming the reason. The rules are in docs/semantics.md.
     """
-    if type(obj) is Array:
-        return obj
-    result = _core._view_memory(obj)
-    if result is None:
-        raise TypeError(
-            f"asarray: cannot view an object of type {type(obj).__name__!s}; this build accepts ndb.Array, "
-            "NumPy arrays and buffer-protocol objects")
-    return result
+    _check_like(like, requires_grad)
+    return _core.asarray(obj, dtype, device=device, copy=copy, order=order,
+                         default_float=_default_float(like))
+
+
+def as_tensor(obj, dtype=None, device=None):
+    """``asarray(obj, dtype, device=device)``: shares when it can, copies when it must."""
+    return _core.asarray(obj, dtype, device=device)
+
+
+def tensor(obj, dtype=None, device=None):
+    """``asarray(obj, dtype, device=device, copy=True)``: always a new, independent array."""
+    return _core.asarray(obj, dtype, device=device, copy=True)
+
+
+def from_numpy(a):
+    """Share a NumPy array's memory, whatever its layout (negative strides, read-only, byte order
+    included). Raises :class:`CopyError` only when sharing is impossible (object arrays)."""
+    return _core.from_numpy(a)
+
+
+def frombuffer(buffer, dtype="uint8", count=-1, offset=0):
+    """Reinterpret the raw bytes of ``buffer`` as a 1-d array of ``dtype`` (shares; read-only when
+    the buffer is). ``count=-1`` takes every whole item after ``offset``."""
+    return _core.frombuffer(buffer, dtype, count, offset)
+
+
+import sys as _sys
+
+_this_module = _sys.modules[__name__]

@@ -197,9 +197,8 @@ def test_views_of_views_keep_the_base_alive():
 
 # ---------------------------------------------------------------------------------------------- rejected
 
-@pytest.mark.parametrize("obj", [[1, 2, 3], 3, 2.5, object(), None, "abc", {"a": 1}],
-                         ids=["list", "int", "float", "object", "None", "str", "dict"])
-def test_asarray_of_objects_without_memory_is_a_type_error(obj):
+@pytest.mark.parametrize("obj", [object(), None, {"a": 1}, {1, 2}], ids=["object", "None", "dict", "set"])
+def test_asarray_of_objects_that_are_not_array_like_is_a_type_error(obj):
     with pytest.raises(TypeError, match="asarray"):
         ndb.asarray(obj)
 

@@ -1,0 +1,629 @@
+// asarray: every input kind of DESIGN §3, probed in order, with the handler cached per Python type, and
+// the nested-sequence reader.
+//
+// Sequence reading, the hard part. What must be found: the shape (every level's length, equal across
+// siblings, up to 64 levels), the dtype (DESIGN §4 defaults, or the requested one) and the values.
+// The cases: leaves are Python scalars, NumPy scalars, strings, or array-likes (NumPy arrays, ndb.Arrays,
+// DLPack producers, ...) that fill a whole sub-block; levels are lists, tuples, ranges or other
+// sequences. Performance assumption: sequences are homogeneous, so the dtype of the first leaf is a
+// good guess. The reader therefore
+//   1. discovers the shape by descending the first element of each level (checking for self-reference),
+//   2. guesses the dtype from the first leaf (or takes the requested one) and fills a new C-ordered
+//      array in one pass, checking every length and every leaf against the guess,
+//   3. only when a leaf does not fit the guess (a float among ints, a longer string, an int >= 2**63),
+//      walks everything once to infer the dtype, then fills again.
+// Ragged input reports the depth and the shape found, as NumPy does; nothing partial is ever returned.
+#include <string>
+#include <unordered_map>
+
+#include <nanobind/stl/string.h>
+
+#include "common.h"
+#include "ndbridge/convert.h"
+#include "ndbridge/copy.h"
+#include "ndbridge/dlpack_io.h"
+#include "ndbridge/error.h"
+#include "ndbridge/infer.h"
+
+namespace ndbridge::python {
+namespace {
+
+// ---------------------------------------------------------------------------------------------- probing
+
+enum class Kind : unsigned char {
+    ndb_array, numpy_array, exchange_api, dlpack, capsule, buffer, array_interface, array_struct,
+    cuda_interface, array_method, python_scalar, numpy_scalar, string, sequence, unknown,
+};
+
+struct Probe {
+    Kind kind = Kind::unknown;
+    const DLPackExchangeAPI* api = nullptr;  ///< for exchange_api
+};
+
+bool type_has(PyTypeObject* t, const char* name) {
+    PyObject* attr = PyObject_GetAttrString(reinterpret_cast<PyObject*>(t), name);
+    if (attr == nullptr) {
+        PyErr_Clear();
+        return false;
+    }
+    Py_DECREF(attr);
+    return true;
+}
+
+const DLPackExchangeAPI* exchange_api_of(PyTypeObject* t) {
+    nb::object api = nb::steal(PyObject_GetAttrString(reinterpret_cast<PyObject*>(t), "__dlpack_c_exchange_api__"));
+    if (!api.is_valid()) {
+        PyErr_Clear();
+        return nullptr;
+    }
+    void* p = nullptr;
+    if (PyCapsule_CheckExact(api.ptr())) p = PyCapsule_GetPointer(api.ptr(), PyCapsule_GetName(api.ptr()));
+    else if (PyLong_Check(api.ptr())) p = PyLong_AsVoidPtr(api.ptr());
+    if (p == nullptr) {
+        PyErr_Clear();
+        return nullptr;
+    }
+    auto* table = static_cast<const DLPackExchangeAPI*>(p);
+    if (table->header.version.major != NDBRIDGE_DLPACK_MAJOR_VERSION || table->managed_tensor_from_py_object_no_sync == nullptr)
+        return nullptr;  // a table we cannot read: the __dlpack__ method still works
+    return table;
+}
+
+Probe classify(PyTypeObject* t) {
+    auto is = [t](PyTypeObject* base) { return t == base || PyType_IsSubtype(t, base); };
+    if (PyType_IsSubtype(t, reinterpret_cast<PyTypeObject*>(nb::type<Array>().ptr()))) return {Kind::ndb_array};
+    for (PyTypeObject* b = t; b != nullptr; b = b->tp_base) {
+        const std::string_view n = b->tp_name;
+        if (n == "numpy.ndarray") return {Kind::numpy_array};
+        if (n == "numpy.generic") return {Kind::numpy_scalar};
+    }
+    if (const DLPackExchangeAPI* api = exchange_api_of(t)) return {Kind::exchange_api, api};
+    if (type_has(t, "__dlpack__")) return {Kind::dlpack};
+    if (t == &PyCapsule_Type) return {Kind::capsule};
+    if (is(&PyBool_Type) || is(&PyLong_Type) || is(&PyFloat_Type) || is(&PyComplex_Type)) return {Kind::python_scalar};
+    if (is(&PyUnicode_Type)) return {Kind::string};
+    if (t->tp_as_buffer != nullptr && t->tp_as_buffer->bf_getbuffer != nullptr) return {Kind::buffer};
+    if (type_has(t, "__array_interface__")) return {Kind::array_interface};
+    if (type_has(t, "__array_struct__")) return {Kind::array_struct};
+    if (type_has(t, "__cuda_array_interface__")) return {Kind::cuda_interface};
+    if (type_has(t, "__array__")) return {Kind::array_method};
+    if (is(&PyList_Type) || is(&PyTuple_Type) || is(&PyRange_Type)) return {Kind::sequence};
+    if (is(&PyDict_Type) || is(&PySet_Type) || is(&PyFrozenSet_Type)) return {Kind::unknown};
+    if (t->tp_as_sequence != nullptr && t->tp_as_sequence->sq_item != nullptr && t->tp_as_sequence->sq_length != nullptr)
+        return {Kind::sequence};
+    return {Kind::unknown};
+}
+
+// Per-type cache. A type's version tag changes when the type is modified and is never reused by a new
+// type, so (address, tag) cannot name a stale entry.
+Probe probe(nb::handle obj) {
+    static std::unordered_map<PyTypeObject*, std::pair<unsigned int, Probe>> cache;
+    PyTypeObject* t = Py_TYPE(obj.ptr());
+    const unsigned int tag = t->tp_version_tag;
+    if (auto it = cache.find(t); it != cache.end() && tag != 0 && it->second.first == tag) return it->second.second;
+    const Probe p = classify(t);
+    if (tag != 0) {
+        if (cache.size() > 512) cache.clear();
+        cache[t] = {tag, p};
+    }
+    return p;
+}
+
+// ---------------------------------------------------------------------------------------------- sources
+
+// NumPy's C-level __array_struct__ (PyArrayInterface, version 2), read field by field.
+struct ArrayInterfaceStruct {
+    int two;
+    int nd;
+    char typekind;
+    int itemsize;
+    int flags;
+    Py_intptr_t* shape;
+    Py_intptr_t* strides;
+    void* data;
+    PyObject* descr;
+};
+
+Array from_array_struct(nb::handle obj) {
+    nb::object cap = obj.attr("__array_struct__");
+    if (!PyCapsule_CheckExact(cap.ptr())) fail(ErrorKind::type, "asarray: ", py_type_name(obj), ".__array_struct__ is not a capsule");
+    auto* s = static_cast<ArrayInterfaceStruct*>(PyCapsule_GetPointer(cap.ptr(), nullptr));
+    if (s == nullptr) throw nb::python_error();
+    if (s->two != 2) fail(ErrorKind::value, "asarray: __array_struct__ of ", py_type_name(obj), " has version ", s->two, ", not 2");
+    if (s->nd < 0 || s->nd > kMaxNdim) fail(ErrorKind::value, "asarray: __array_struct__ ndim ", s->nd, " is out of range");
+    constexpr int kNotSwapped = 0x200, kWriteable = 0x400;
+    const DType dtype = parse_typestr(std::string(1, (s->flags & kNotSwapped) ? '=' : (std::endian::native == std::endian::little ? '>' : '<')) +
+                                      s->typekind + std::to_string(s->itemsize));
+    Dims shape(s->shape, s->shape + s->nd), strides;
+    if (s->strides != nullptr) strides.assign(s->strides, s->strides + s->nd);
+    return Array::wrap(s->data, dtype, shape, strides, Device::cpu(), (s->flags & kWriteable) == 0, owner_of(obj));
+}
+
+// __cuda_array_interface__: device memory described, never read on the host.
+Array from_cuda_interface(nb::handle obj) {
+    nb::object iface = obj.attr("__cuda_array_interface__");
+    int device_id = 0;
+    nb::dict d = nb::borrow<nb::dict>(iface);
+    if (d.contains("device")) device_id = nb::cast<int>(d["device"]);
+    return array_from_interface(obj, iface, Device{kDLCUDA, device_id});
+}
+
+// ---------------------------------------------------------------------------------------------- DLPack
+
+nb::object dlpack_capsule(nb::handle producer, std::optional<Device> move_to) {
+    nb::object method = producer.attr("__dlpack__");
+    nb::dict kwargs;
+    kwargs["max_version"] = nb::make_tuple(NDBRIDGE_DLPACK_MAJOR_VERSION, NDBRIDGE_DLPACK_MINOR_VERSION);
+    if (move_to) {
+        kwargs["dl_device"] = nb::make_tuple(static_cast<int>(move_to->type), move_to->id);
+        kwargs["copy"] = true;
+    }
+    PyObject* r = PyObject_Call(method.ptr(), nb::tuple().ptr(), kwargs.ptr());
+    if (r == nullptr && !move_to && PyErr_ExceptionMatches(PyExc_TypeError)) {
+        PyErr_Clear();  // a pre-1.0 producer: the legacy call
+        r = PyObject_CallNoArgs(method.ptr());
+    }
+    if (r == nullptr) throw nb::python_error();
+    return nb::steal(r);
+}
+
+// A tensor that tracks gradients refuses DLPack (PyTorch); its data is the same without the tracking.
+nb::object without_autograd(nb::handle obj) {
+    if (!nb::hasattr(obj, "requires_grad") || !nb::hasattr(obj, "detach")) return nb::borrow(obj);
+    if (!nb::cast<bool>(obj.attr("requires_grad"))) return nb::borrow(obj);
+    return obj.attr("detach")();
+}
+
+Device dlpack_device_of(nb::handle obj) {
+    if (!nb::hasattr(obj, "__dlpack_device__")) return Device::cpu();
+    nb::tuple dev = nb::cast<nb::tuple>(obj.attr("__dlpack_device__")());
+    return device_from_dlpack(nb::cast<std::int32_t>(dev[0]), nb::cast<std::int32_t>(dev[1]));
+}
+
+struct Request {
+    std::optional<DType> dtype;
+    std::optional<Device> device;
+    CopyMode copy = CopyMode::if_needed;
+    MemoryOrder order = MemoryOrder::K;
+    DType default_float = ScalarType::float64;
+};
+
+// Imports a DLPack producer; `moved` tells that the producer copied the data to the requested device.
+Array from_dlpack_producer(nb::handle obj, const Probe& p, const Request& req, bool& moved) {
+    nb::object source = without_autograd(obj);
+    const Device here = req.device ? dlpack_device_of(source) : Device::cpu();
+    moved = req.device && *req.device != here;
+    if (moved) {
+        if (req.copy == CopyMode::never)
+            fail(ErrorKind::copy, "asarray: moving data from ", to_string(here), " to ", to_string(*req.device),
+                 " needs a copy, and copy=False forbids it");
+        return import_capsule(dlpack_capsule(source, req.device));
+    }
+    if (p.kind == Kind::exchange_api) {
+        DLManagedTensorVersioned* out = nullptr;
+        if (p.api->managed_tensor_from_py_object_no_sync(source.ptr(), &out) != 0) throw nb::python_error();
+        return import_dlpack(out);
+    }
+    return import_capsule(dlpack_capsule(source, std::nullopt));
+}
+
+// ---------------------------------------------------------------------------------------------- sequences
+
+class SequenceReader {
+public:
+    SequenceReader(const Request& req) : req_(req) {}
+
+    Array read(nb::handle top) {
+        discover(top);
+        DType dtype;
+        if (req_.dtype) {
+            dtype = *req_.dtype;
+        } else if (first_leaf_) {
+            dtype = guess(*first_leaf_);
+        } else {
+            dtype = ScalarType::float64;  // no leaf at all: an empty sequence somewhere
+            if (!req_.dtype && size_of(shape_) == 0) dtype = req_.default_float;
+        }
+        if (!req_.dtype && size_of(shape_) != 0) {
+            try {
+                return fill_all(top, dtype, true);
+            } catch (const Restart&) {
+                // The guess was wrong: infer from everything, then fill with the final dtype.
+                infer_ = DTypeInference{};
+                walk(top, 0, nullptr, Mode::infer);
+                dtype = infer_.result(req_.default_float);
+            }
+        }
+        return fill_all(top, dtype, false);
+    }
+
+private:
+    enum class Mode { fill, infer };
+    struct Restart {};
+
+    static std::int64_t size_of(const Dims& d) {
+        std::int64_t n = 1;
+        for (auto e : d) n *= e;
+        return n;
+    }
+
+    bool is_level(nb::handle o) const {
+        const Kind k = probe(o).kind;
+        return k == Kind::sequence;
+    }
+
+    static bool is_array_like(Kind k) {
+        switch (k) {
+            case Kind::ndb_array: case Kind::numpy_array: case Kind::exchange_api: case Kind::dlpack:
+            case Kind::array_interface: case Kind::array_struct: case Kind::array_method: case Kind::buffer:
+                return true;
+            default: return false;
+        }
+    }
+
+    // An array-like leaf viewed as an ndb.Array (bytes stays a string scalar).
+    std::optional<Array> leaf_array(nb::handle o) const;
+
+    // Descends first elements: the shape of the sequence levels plus that of a first array-like leaf.
+    void discover(nb::handle top) {
+        nb::handle o = top;
+        std::vector<PyObject*> path;
+        while (true) {
+            const Kind k = probe(o).kind;
+            if (k == Kind::sequence) {
+                for (PyObject* seen : path)
+                    if (seen == o.ptr())
+                        fail(ErrorKind::value, "asarray: the sequence contains itself (after ", path.size(),
+                             " levels); a self-referencing list has no array shape");
+                if (static_cast<int>(shape_.size()) >= kMaxNdim)
+                    fail(ErrorKind::value, "asarray: the sequence nests deeper than ", kMaxNdim, " levels");
+                path.push_back(o.ptr());
+                const Py_ssize_t n = PySequence_Size(o.ptr());
+                if (n < 0) throw nb::python_error();
+                shape_.push_back(n);
+                if (n == 0) return;
+                nb::object first = nb::steal(PySequence_GetItem(o.ptr(), 0));
+                if (!first.is_valid()) throw nb::python_error();
+                keep_.push_back(first);
+                o = first;
+                continue;
+            }
+            if (k != Kind::string && !(k == Kind::buffer && PyBytes_Check(o.ptr())) && is_array_like(k)) {
+                std::optional<Array> a = leaf_array(o);
+                if (a) {
+                    for (auto e : a->shape()) shape_.push_back(e);
+                    if (shape_.size() > static_cast<std::size_t>(kMaxNdim))
+                        fail(ErrorKind::value, "asarray: the data has more than ", kMaxNdim, " dimensions");
+                    first_leaf_dtype_ = a->dtype();
+                }
+            }
+            first_leaf_ = nb::borrow(o);
+            return;
+        }
+    }
+
+    DType guess(nb::handle leaf) {
+        if (first_leaf_dtype_) return first_leaf_dtype_->with_native_order();
+        DTypeInference one;
+        add_scalar(one, leaf);
+        return one.result(req_.default_float);
+    }
+
+    // Adds a scalar leaf to an inference; Error(type) for anything that is not a scalar.
+    void add_scalar(DTypeInference& inf, nb::handle o) const {
+        PyObject* p = o.ptr();
+        if (PyBool_Check(p)) return inf.add_bool();
+        if (PyLong_Check(p)) {
+            int overflow = 0;
+            const long long v = PyLong_AsLongLongAndOverflow(p, &overflow);
+            if (overflow == 0) return inf.add_int(v);
+            if (overflow > 0) {
+                const unsigned long long u = PyLong_AsUnsignedLongLong(p);
+                if (!(u == static_cast<unsigned long long>(-1) && PyErr_Occurred())) return inf.add_big_uint(u);
+                PyErr_Clear();
+            }
+            fail(ErrorKind::overflow, "asarray: Python int ", short_repr(o),
+                 " is outside the int64 and uint64 ranges (ndbridge holds integers in at most 64 bits)");
+        }
+        if (PyFloat_Check(p)) return inf.add_float();
+        if (PyComplex_Check(p)) return inf.add_complex();
+        if (PyUnicode_Check(p)) return inf.add_string(true, PyUnicode_GetLength(p));
+        if (PyBytes_Check(p)) return inf.add_string(false, PyBytes_GET_SIZE(p));
+        if (probe(o).kind == Kind::numpy_scalar) {
+            std::optional<Array> a = array_from_memory(o);
+            if (a) return inf.add_typed(a->dtype());
+        }
+        fail(ErrorKind::type, "asarray: cannot read ", short_repr(o), " (type ", py_type_name(o),
+             ") as an array element; expected bool, int, float, complex, str, bytes, a NumPy scalar or an array-like");
+    }
+
+    Array fill_all(nb::handle top, DType dtype, bool guessing) {
+        out_ = Array::empty(dtype, shape_);
+        guessing_ = guessing;
+        index_.clear();
+        infer_ = DTypeInference{};
+        walk(top, 0, out_.data(), Mode::fill);
+        return out_;
+    }
+
+    [[noreturn]] void ragged(std::size_t depth) const {
+        Dims found(shape_.begin(), shape_.begin() + static_cast<std::ptrdiff_t>(depth));
+        fail(ErrorKind::value, "asarray: the nested sequence is ragged: inhomogeneous shape after ", depth,
+             " dimensions. The detected shape was ", shape_string(found), " + inhomogeneous part");
+    }
+
+    void walk(nb::handle o, std::size_t depth, std::byte* dst, Mode mode) {
+        if (depth < shape_.size() && is_level(o)) {
+            nb::object fast = nb::steal(PySequence_Fast(o.ptr(), "asarray: expected a sequence"));
+            if (!fast.is_valid()) throw nb::python_error();
+            const Py_ssize_t n = PySequence_Fast_GET_SIZE(fast.ptr());
+            if (n != shape_[depth]) ragged(depth);
+            const std::int64_t stride = mode == Mode::fill ? out_.strides()[depth] : 0;
+            for (Py_ssize_t i = 0; i < n; ++i) {
+                if (PySequence_Fast_GET_SIZE(fast.ptr()) != n)
+                    fail(ErrorKind::value, "asarray: a sequence changed length while being read (from ", n, " to ",
+                         PySequence_Fast_GET_SIZE(fast.ptr()), " items)");
+                nb::object item = nb::borrow(PySequence_Fast_GET_ITEM(fast.ptr(), i));  // held: Python code may run
+                index_.push_back(i);
+                walk(item, depth + 1, dst == nullptr ? nullptr : dst + i * stride, mode);
+                index_.pop_back();
+            }
+            return;
+        }
+        // Not a sequence level: a scalar (depth == ndim) or an array-like filling shape[depth:].
+        const bool scalar_level = depth == shape_.size();
+        if (scalar_level && is_level(o)) ragged(depth);  // a sequence where an element belongs
+        if (!scalar_level || !is_scalar_object(o)) {
+            std::optional<Array> a = is_scalar_object(o) ? std::nullopt : leaf_array(o);
+            if (!a) ragged(depth);  // a scalar where a block belongs, or a sequence where a scalar does
+            const Dims rest(shape_.begin() + static_cast<std::ptrdiff_t>(depth), shape_.end());
+            if (a->shape() != rest) ragged(depth);
+            if (mode == Mode::infer) return infer_.add_typed(a->dtype());
+            check_fits_typed(a->dtype());
+            copy_into(sub_view(dst, depth), *a);
+            return;
+        }
+        if (mode == Mode::infer) return add_scalar(infer_, o);
+        try {
+            store_leaf(o, dst);
+        } catch (const Error& e) {
+            fail(e.kind(), "asarray: element ", shape_string(index_), ": ", e.what());
+        }
+    }
+
+    static bool is_scalar_object(nb::handle o) {
+        PyObject* p = o.ptr();
+        if (PyBool_Check(p) || PyLong_Check(p) || PyFloat_Check(p) || PyComplex_Check(p) || PyUnicode_Check(p) || PyBytes_Check(p))
+            return true;
+        return probe(o).kind == Kind::numpy_scalar;
+    }
+
+    Array sub_view(std::byte* dst, std::size_t depth) const {
+        const Dims rest(shape_.begin() + static_cast<std::ptrdiff_t>(depth), shape_.end());
+        const Dims strides(out_.strides().begin() + static_cast<std::ptrdiff_t>(depth), out_.strides().end());
+        return Array::wrap(dst, out_.dtype(), rest, strides, Device::cpu(), false, out_.owner());
+    }
+
+    void check_fits_typed(DType t) {
+        if (!guessing_) return;
+        if (promote_types(out_.dtype(), t) != out_.dtype()) throw Restart{};
+    }
+
+    // Writes one scalar leaf. While guessing, a leaf that the guessed dtype cannot hold restarts the read.
+    void store_leaf(nb::handle o, std::byte* dst) {
+        if (probe(o).kind == Kind::numpy_scalar) {
+            const Array a = *array_from_memory(o);
+            check_fits_typed(a.dtype());
+            copy_into(sub_view(dst, shape_.size()), a);
+            return;
+        }
+        if (guessing_ && !fits_python_scalar(o)) throw Restart{};
+        store_scalar(out_.dtype(), dst, scalar_from_object(o));
+    }
+
+    // A Python scalar the guessed dtype holds as it is (weak typing: ints in a float array, ...).
+    bool fits_python_scalar(nb::handle o) const {
+        const DType d = out_.dtype();
+        PyObject* p = o.ptr();
+        if (PyBool_Check(p)) return d.is_numeric();
+        if (PyLong_Check(p)) {
+            if (d.is_floating() || d.is_complex()) return true;
+            if (!d.is_integer()) return false;
+            int overflow = 0;
+            const long long v = PyLong_AsLongLongAndOverflow(p, &overflow);
+            if (overflow != 0) return d.type() == ScalarType::uint64 && overflow > 0;
+            return d.type() == ScalarType::int64 || (d.type() == ScalarType::uint64 && v >= 0);
+        }
+        if (PyFloat_Check(p)) return d.is_floating() || d.is_complex();
+        if (PyComplex_Check(p)) return d.is_complex();
+        if (PyUnicode_Check(p)) return d.kind() == DTypeKind::unicode && PyUnicode_GetLength(p) <= d.length();
+        if (PyBytes_Check(p)) return d.kind() == DTypeKind::bytes && PyBytes_GET_SIZE(p) <= d.length();
+        return false;
+    }
+
+    Request req_;
+    Dims shape_;
+    Dims index_;  ///< where the walk is, for messages
+    std::optional<nb::object> first_leaf_;
+    std::optional<DType> first_leaf_dtype_;
+    std::vector<nb::object> keep_;
+    Array out_;
+    bool guessing_ = false;
+    DTypeInference infer_;
+};
+
+// ---------------------------------------------------------------------------------------------- dispatch
+
+/// A view of an array-like's memory; `fresh` is set when the producer made a copy for the request.
+Array view_of(nb::handle obj, const Probe& p, const Request& req, bool& fresh);
+
+std::optional<Array> SequenceReader::leaf_array(nb::handle o) const {
+    const Probe p = probe(o);
+    if (!is_array_like(p.kind) || PyBytes_Check(o.ptr())) return std::nullopt;
+    bool fresh = false;
+    Request plain;
+    plain.default_float = req_.default_float;
+    Array a = view_of(o, p, plain, fresh);
+    if (!a.device().host_accessible())
+        fail(ErrorKind::value, "asarray: an element of the sequence is on device ", to_string(a.device()),
+             "; sequences are read on the host");
+    return a;
+}
+
+Array array_method_result(nb::handle obj, const Request& req) {
+    // NumPy 2's protocol: __array__(dtype=None, copy=None); older implementations take no copy.
+    nb::object method = obj.attr("__array__");
+    nb::dict kwargs;
+    if (req.copy == CopyMode::always) kwargs["copy"] = true;
+    PyObject* r = PyObject_Call(method.ptr(), nb::tuple().ptr(), kwargs.ptr());
+    if (r == nullptr && PyErr_ExceptionMatches(PyExc_TypeError) && kwargs.size() != 0) {
+        PyErr_Clear();
+        r = PyObject_CallNoArgs(method.ptr());
+    }
+    if (r == nullptr) throw nb::python_error();
+    nb::object result = nb::steal(r);
+    std::optional<Array> a = array_from_memory(result);
+    if (!a) fail(ErrorKind::type, "asarray: ", py_type_name(obj), ".__array__() returned a ", py_type_name(result), ", not an array");
+    return *a;
+}
+
+Array view_of(nb::handle obj, const Probe& p, const Request& req, bool& fresh) {
+    fresh = false;
+    switch (p.kind) {
+        case Kind::ndb_array:
+        case Kind::numpy_array:
+        case Kind::buffer: return *array_from_memory(obj);
+        case Kind::exchange_api:
+        case Kind::dlpack: return from_dlpack_producer(obj, p, req, fresh);  // a move is a copy already
+        case Kind::capsule: return import_capsule(obj);
+        case Kind::array_interface: return array_from_interface(obj, obj.attr("__array_interface__"), Device::cpu());
+        case Kind::array_struct: return from_array_struct(obj);
+        case Kind::cuda_interface: return from_cuda_interface(obj);
+        case Kind::array_method: return array_method_result(obj, req);
+        default: break;
+    }
+    fail(ErrorKind::type, "asarray: internal: no view for kind ", static_cast<int>(p.kind));
+}
+
+Request parse_request(nb::handle dtype, nb::handle device, nb::handle copy, nb::handle order, nb::handle default_float) {
+    Request r;
+    if (!dtype.is_none()) r.dtype = dtype_from_object(dtype);
+    if (!device.is_none()) {
+        if (nb::isinstance<nb::str>(device)) r.device = parse_device(nb::cast<std::string>(device));
+        else r.device = parse_device(nb::cast<std::string>(nb::str(device)));
+    }
+    if (copy.is_none()) r.copy = CopyMode::if_needed;
+    else if (copy.ptr() == Py_True) r.copy = CopyMode::always;
+    else if (copy.ptr() == Py_False) r.copy = CopyMode::never;
+    else fail(ErrorKind::value, "asarray: copy must be True, False or None, not ", short_repr(copy));
+    if (!nb::isinstance<nb::str>(order)) fail(ErrorKind::value, "asarray: order must be 'K', 'A', 'C' or 'F', not ", short_repr(order));
+    try {
+        r.order = parse_order(nb::cast<std::string>(order));
+    } catch (const Error& e) {
+        fail(ErrorKind::value, "asarray: ", e.what());
+    }
+    if (!default_float.is_none()) r.default_float = dtype_from_object(default_float);
+    return r;
+}
+
+nb::object asarray(nb::handle obj, nb::handle dtype, nb::handle device, nb::handle copy, nb::handle order,
+                   nb::handle default_float) {
+    const Request req = parse_request(dtype, device, copy, order, default_float);
+    const ConversionRequest conv{req.dtype, req.device, req.copy, req.order};
+    const Probe p = probe(obj);
+    switch (p.kind) {
+        case Kind::python_scalar:
+        case Kind::string:
+        case Kind::sequence: {
+            if (req.copy == CopyMode::never)
+                fail(ErrorKind::copy, "asarray: a ", py_type_name(obj), " is not an array, so its values are always copied; "
+                                      "copy=False forbids that (scalars and sequences can never be shared)");
+            if (req.device && !req.device->is_cpu())
+                fail(ErrorKind::value, "asarray: a ", py_type_name(obj), " is read on the host; device ", to_string(*req.device),
+                     " is not reachable from here");
+            Array a = SequenceReader(req).read(obj);
+            // Built in C order in the final dtype; another order is one more layout pass.
+            if (req.order == MemoryOrder::F && !a.is_f_contiguous()) a = a.copy(MemoryOrder::F);
+            return nb::cast(std::move(a));
+        }
+        case Kind::numpy_scalar: {
+            if (req.copy == CopyMode::never)
+                fail(ErrorKind::copy, "asarray: a NumPy scalar is immutable and its value is always copied; copy=False forbids that");
+            Array a = *array_from_memory(obj);
+            ConversionRequest once = conv;
+            once.copy = CopyMode::always;
+            return nb::cast(share_or_copy(a, once));
+        }
+        case Kind::unknown:
+            fail(ErrorKind::type, "asarray: cannot convert an object of type ", py_type_name(obj),
+                 " (it is no array, buffer, DLPack producer, scalar or sequence): ", short_repr(obj));
+        default: break;
+    }
+    if (p.kind == Kind::ndb_array && !req.dtype && !req.device && req.copy != CopyMode::always) {
+        const Array& a = nb::cast<const Array&>(obj);
+        if (satisfies_order(a, req.order)) return nb::borrow(obj);  // the object itself, as np.asarray does
+    }
+    bool fresh = false;
+    Array view = view_of(obj, p, req, fresh);
+    if (fresh) {
+        ConversionRequest rest = conv;
+        rest.device = std::nullopt;
+        if (rest.copy == CopyMode::always) rest.copy = CopyMode::if_needed;  // the producer already copied
+        return nb::cast(share_or_copy(view, rest));
+    }
+    return nb::cast(share_or_copy(view, conv));
+}
+
+// frombuffer: raw bytes reinterpreted; PyTorch's checks and wording.
+nb::object frombuffer(nb::handle buffer, nb::handle dtype, std::int64_t count, std::int64_t offset) {
+    const DType dt = dtype_from_object(dtype);
+    if (!PyObject_CheckBuffer(buffer.ptr()))
+        fail(ErrorKind::type, "frombuffer: a ", py_type_name(buffer), " does not implement the buffer protocol");
+    nb::object mv = nb::steal(PyMemoryView_FromObject(buffer.ptr()));
+    if (!mv.is_valid()) throw nb::python_error();
+    Py_buffer* view = PyMemoryView_GET_BUFFER(mv.ptr());
+    if (!PyBuffer_IsContiguous(view, 'A'))
+        fail(ErrorKind::value, "frombuffer: the buffer of ", py_type_name(buffer), " is not contiguous; its bytes have no single order");
+    const std::int64_t length = view->len;
+    const std::int64_t item = dt.itemsize();
+    if (length <= 0 || count == 0)
+        fail(ErrorKind::value, "frombuffer: both buffer length (", length, ") and count (", count, ") must not be 0");
+    if (offset < 0 || offset >= length)
+        fail(ErrorKind::value, "frombuffer: offset (", offset, " bytes) must be non-negative and smaller than the buffer length (",
+             length, " bytes)");
+    if (count < 0) {
+        if ((length - offset) % item != 0)
+            fail(ErrorKind::value, "frombuffer: buffer length (", length - offset, " bytes) after offset (", offset,
+                 " bytes) must be a multiple of element size (", item, ")");
+        count = (length - offset) / item;
+    } else if (count > (length - offset) / item) {
+        fail(ErrorKind::value, "frombuffer: requested buffer length (", count, " * ", item, " bytes) after offset (", offset,
+             " bytes) must not be greater than actual buffer length (", length, " bytes)");
+    }
+    const Dims shape{count};
+    // The memoryview holds the export; the array holds the memoryview.
+    return nb::cast(Array::wrap(static_cast<std::byte*>(view->buf) + offset, dt, shape, {}, Device::cpu(), view->readonly != 0,
+                                owner_of(mv)));
+}
+
+nb::object from_numpy(nb::handle a) {
+    if (probe(a).kind != Kind::numpy_array)
+        fail(ErrorKind::type, "from_numpy: expected a numpy.ndarray, got ", py_type_name(a));
+    try {
+        return nb::cast(*array_from_memory(a));
+    } catch (const Error& e) {
+        fail(ErrorKind::copy, "from_numpy: the array cannot be shared: ", e.what());
+    }
+}
+
+}  // namespace
+
+void bind_asarray(nb::module_& m) {
+    m.def("asarray", &asarray, nb::arg("obj").none(), nb::arg("dtype").none() = nb::none(), nb::kw_only(),
+          nb::arg("device").none() = nb::none(), nb::arg("copy").none() = nb::none(), nb::arg("order") = "K",
+          nb::arg("default_float").none() = nb::none());
+    m.def("frombuffer", &frombuffer, nb::arg("buffer"), nb::arg("dtype") = "uint8", nb::arg("count") = -1, nb::arg("offset") = 0);
+    m.def("from_numpy", &from_numpy, nb::arg("a").none());
+}
+
+}  // namespace ndbridge::python
