@@ -135,7 +135,8 @@ void bind_array(nb::module_& m) {
                    "\n  WRITEABLE : " + b(f.writeable) + "\n  ALIGNED : " + b(f.aligned);
         });
 
-    nb::class_<Array> cls(m, "Array", "ndbridge's strided n-d array: a view of memory with a dtype, shape and byte strides.");
+    nb::class_<Array> cls(m, "Array", "ndbridge's strided n-d array: a view of memory with a dtype, shape and byte strides.",
+                        nb::type_slots(array_type_slots()));
     cls.def_prop_ro("shape", [](const Array& a) { return to_tuple(a.shape()); })
         .def_prop_ro("strides", [](const Array& a) { return to_tuple(a.strides()); }, "Byte strides (may be negative).")
         .def_prop_ro("dtype", &Array::dtype)

@@ -12,7 +12,10 @@
 //      array in one pass, checking every length and every leaf against the guess,
 //   3. only when a leaf does not fit the guess (a float among ints, a longer string, an int >= 2**63),
 //      walks everything once to infer the dtype, then fills again.
-// Ragged input reports the depth and the shape found, as NumPy does; nothing partial is ever returned.
+// Ragged input reports the depth and the shape found, as NumPy does; a sequence that changes length while
+// it is read (through its own __getitem__ or an element's Python code) and a list that contains itself
+// are named as such, not as raggedness. Nothing partial is ever returned.
+#include <algorithm>
 #include <string>
 #include <unordered_map>
 
@@ -72,11 +75,8 @@ const DLPackExchangeAPI* exchange_api_of(PyTypeObject* t) {
 Probe classify(PyTypeObject* t) {
     auto is = [t](PyTypeObject* base) { return t == base || PyType_IsSubtype(t, base); };
     if (PyType_IsSubtype(t, reinterpret_cast<PyTypeObject*>(nb::type<Array>().ptr()))) return {Kind::ndb_array};
-    for (PyTypeObject* b = t; b != nullptr; b = b->tp_base) {
-        const std::string_view n = b->tp_name;
-        if (n == "numpy.ndarray") return {Kind::numpy_array};
-        if (n == "numpy.generic") return {Kind::numpy_scalar};
-    }
+    if (type_derives_from(t, "numpy.ndarray")) return {Kind::numpy_array};
+    if (type_derives_from(t, "numpy.generic")) return {Kind::numpy_scalar};
     if (const DLPackExchangeAPI* api = exchange_api_of(t)) return {Kind::exchange_api, api};
     if (type_has(t, "__dlpack__")) return {Kind::dlpack};
     if (t == &PyCapsule_Type) return {Kind::capsule};
@@ -132,8 +132,24 @@ Array from_array_struct(nb::handle obj) {
     if (s->two != 2) fail(ErrorKind::value, "asarray: __array_struct__ of ", py_type_name(obj), " has version ", s->two, ", not 2");
     if (s->nd < 0 || s->nd > kMaxNdim) fail(ErrorKind::value, "asarray: __array_struct__ ndim ", s->nd, " is out of range");
     constexpr int kNotSwapped = 0x200, kWriteable = 0x400;
-    const DType dtype = parse_typestr(std::string(1, (s->flags & kNotSwapped) ? '=' : (std::endian::native == std::endian::little ? '>' : '<')) +
-                                      s->typekind + std::to_string(s->itemsize));
+    // The struct has a kind letter and an item size in bytes, nothing more: a datetime unit (and the
+    // type of ml_dtypes' 'V' items) is lost, so those are read from the object's .dtype when it has one.
+    // A typestr counts characters, not bytes, for 'U' (4 bytes each): NumPy itself misreads a U3 struct
+    // as U12 and reads past the end.
+    DType dtype;
+    if ((s->typekind == 'M' || s->typekind == 'm' || s->typekind == 'V') && nb::hasattr(obj, "dtype")) {
+        dtype = dtype_from_object(obj.attr("dtype"));
+    } else if (s->typekind == 'M' || s->typekind == 'm') {
+        fail(ErrorKind::type, "asarray: __array_struct__ of ", py_type_name(obj), " describes ", s->typekind == 'M' ? "datetime64" : "timedelta64",
+             " items without their unit (the struct has no field for it) and the object has no .dtype to ask");
+    } else {
+        const int length = s->typekind == 'U' ? s->itemsize / 4 : s->itemsize;
+        dtype = parse_typestr(std::string(1, (s->flags & kNotSwapped) ? '=' : (std::endian::native == std::endian::little ? '>' : '<')) +
+                              s->typekind + std::to_string(length));
+    }
+    if (dtype.itemsize() != s->itemsize)
+        fail(ErrorKind::value, "asarray: __array_struct__ of ", py_type_name(obj), " has ", s->itemsize, "-byte items, but its type ",
+             name(dtype), " has ", dtype.itemsize(), "-byte items");
     Dims shape(s->shape, s->shape + s->nd), strides;
     if (s->strides != nullptr) strides.assign(s->strides, s->strides + s->nd);
     return Array::wrap(s->data, dtype, shape, strides, Device::cpu(), (s->flags & kWriteable) == 0, owner_of(obj));
@@ -167,11 +183,30 @@ nb::object dlpack_capsule(nb::handle producer, std::optional<Device> move_to) {
     return nb::steal(r);
 }
 
-// A tensor that tracks gradients refuses DLPack (PyTorch); its data is the same without the tracking.
-nb::object without_autograd(nb::handle obj) {
-    if (!nb::hasattr(obj, "requires_grad") || !nb::hasattr(obj, "detach")) return nb::borrow(obj);
-    if (!nb::cast<bool>(obj.attr("requires_grad"))) return nb::borrow(obj);
-    return obj.attr("detach")();
+// PyTorch tensors carry state that DLPack cannot express. Autograd tracking: the data is the same without
+// it, so the tensor is detached (a view). Lazy conjugate/negative bits (t.conj(), views of them): the
+// memory holds the values before conjugation/negation; torch's __dlpack__ refuses such tensors and its C
+// exchange API silently ignores the bit, so the values are materialised here, which is a copy
+// (`fresh`), refused under copy=False.
+nb::object plain_tensor(nb::handle obj, CopyMode copy, bool& fresh) {
+    nb::object t = nb::borrow(obj);
+    if (!nb::hasattr(obj, "requires_grad") || !nb::hasattr(obj, "detach")) return t;
+    if (nb::cast<bool>(t.attr("requires_grad"))) t = t.attr("detach")();
+    struct LazyBit {
+        const char* test;
+        const char* resolve;
+        const char* what;
+    };
+    static constexpr LazyBit kBits[] = {{"is_conj", "resolve_conj", "conjugate"}, {"is_neg", "resolve_neg", "negative"}};
+    for (const LazyBit& bit : kBits) {
+        if (!nb::hasattr(t, bit.test) || !nb::cast<bool>(t.attr(bit.test)())) continue;
+        if (copy == CopyMode::never)
+            fail(ErrorKind::copy, "asarray: the ", py_type_name(obj), " has its lazy ", bit.what, " bit set, so its memory does not "
+                 "hold its values; they exist only after ", bit.resolve, "(), a copy, and copy=False forbids it");
+        t = t.attr(bit.resolve)();
+        fresh = true;
+    }
+    return t;
 }
 
 Device dlpack_device_of(nb::handle obj) {
@@ -188,16 +223,27 @@ struct Request {
     DType default_float = ScalarType::float64;
 };
 
-// Imports a DLPack producer; `moved` tells that the producer copied the data to the requested device.
-Array from_dlpack_producer(nb::handle obj, const Probe& p, const Request& req, bool& moved) {
-    nb::object source = without_autograd(obj);
+// Imports a DLPack producer; `fresh` tells that the data was copied on the way (the producer moved it
+// to the requested device, or lazy tensor bits were materialised).
+Array from_dlpack_producer(nb::handle obj, const Probe& p, const Request& req, bool& fresh) {
+    fresh = false;
+    nb::object source = plain_tensor(obj, req.copy, fresh);
     const Device here = req.device ? dlpack_device_of(source) : Device::cpu();
-    moved = req.device && *req.device != here;
-    if (moved) {
+    if (req.device && *req.device != here) {
         if (req.copy == CopyMode::never)
             fail(ErrorKind::copy, "asarray: moving data from ", to_string(here), " to ", to_string(*req.device),
                  " needs a copy, and copy=False forbids it");
-        return import_capsule(dlpack_capsule(source, req.device));
+        fresh = true;
+        nb::object capsule;
+        try {
+            capsule = dlpack_capsule(source, req.device);
+        } catch (nb::python_error& e) {
+            // The producer's own error (PyTorch's runs to 60 lines) is kept as the __cause__.
+            nb::raise_from(e, PyExc_ValueError, "asarray: device %s was requested for data on %s; only the producer can move it, "
+                           "and %s.__dlpack__(dl_device=..., copy=True) failed (see the exception above)",
+                           to_string(*req.device).c_str(), to_string(here).c_str(), py_type_name(obj).c_str());
+        }
+        return import_capsule(capsule);
     }
     if (p.kind == Kind::exchange_api) {
         DLManagedTensorVersioned* out = nullptr;
@@ -230,6 +276,8 @@ public:
             } catch (const Restart&) {
                 // The guess was wrong: infer from everything, then fill with the final dtype.
                 infer_ = DTypeInference{};
+                index_.clear();  // the interrupted fill left its position behind
+                ancestors_.clear();
                 walk(top, 0, nullptr, Mode::infer);
                 dtype = infer_.result(req_.default_float);
             }
@@ -267,7 +315,7 @@ private:
     // Descends first elements: the shape of the sequence levels plus that of a first array-like leaf.
     void discover(nb::handle top) {
         nb::handle o = top;
-        std::vector<PyObject*> path;
+        std::vector<PyObject*>& path = measured_;
         while (true) {
             const Kind k = probe(o).kind;
             if (k == Kind::sequence) {
@@ -312,6 +360,8 @@ private:
     // Adds a scalar leaf to an inference; Error(type) for anything that is not a scalar.
     void add_scalar(DTypeInference& inf, nb::handle o) const {
         PyObject* p = o.ptr();
+        // First: np.float64 and np.complex128 subclass Python float/complex but are typed, not weak.
+        if (probe(o).kind == Kind::numpy_scalar) return inf.add_typed(array_from_memory(o)->dtype());
         if (PyBool_Check(p)) return inf.add_bool();
         if (PyLong_Check(p)) {
             int overflow = 0;
@@ -329,10 +379,6 @@ private:
         if (PyComplex_Check(p)) return inf.add_complex();
         if (PyUnicode_Check(p)) return inf.add_string(true, PyUnicode_GetLength(p));
         if (PyBytes_Check(p)) return inf.add_string(false, PyBytes_GET_SIZE(p));
-        if (probe(o).kind == Kind::numpy_scalar) {
-            std::optional<Array> a = array_from_memory(o);
-            if (a) return inf.add_typed(a->dtype());
-        }
         fail(ErrorKind::type, "asarray: cannot read ", short_repr(o), " (type ", py_type_name(o),
              ") as an array element; expected bool, int, float, complex, str, bytes, a NumPy scalar or an array-like");
     }
@@ -341,6 +387,7 @@ private:
         out_ = Array::empty(dtype, shape_);
         guessing_ = guessing;
         index_.clear();
+        ancestors_.clear();
         infer_ = DTypeInference{};
         walk(top, 0, out_.data(), Mode::fill);
         return out_;
@@ -357,25 +404,42 @@ private:
             nb::object fast = nb::steal(PySequence_Fast(o.ptr(), "asarray: expected a sequence"));
             if (!fast.is_valid()) throw nb::python_error();
             const Py_ssize_t n = PySequence_Fast_GET_SIZE(fast.ptr());
-            if (n != shape_[depth]) ragged(depth);
+            if (n != shape_[depth]) {
+                if (changed_length(o, depth, n))
+                    fail(ErrorKind::value, "asarray: a ", py_type_name(o), " changed length while being read (", shape_[depth],
+                         " items when its length was taken, ", n, " when it was read); the sequence must not change "
+                         "during the conversion");
+                ragged(depth);
+            }
             const std::int64_t stride = mode == Mode::fill ? out_.strides()[depth] : 0;
+            ancestors_.push_back(o.ptr());
             for (Py_ssize_t i = 0; i < n; ++i) {
                 if (PySequence_Fast_GET_SIZE(fast.ptr()) != n)
-                    fail(ErrorKind::value, "asarray: a sequence changed length while being read (from ", n, " to ",
-                         PySequence_Fast_GET_SIZE(fast.ptr()), " items)");
+                    fail(ErrorKind::value, "asarray: a ", py_type_name(o), " changed length while being read (from ", n,
+                         " to ", PySequence_Fast_GET_SIZE(fast.ptr()), " items)");
                 nb::object item = nb::borrow(PySequence_Fast_GET_ITEM(fast.ptr(), i));  // held: Python code may run
                 index_.push_back(i);
                 walk(item, depth + 1, dst == nullptr ? nullptr : dst + i * stride, mode);
                 index_.pop_back();
             }
+            ancestors_.pop_back();
             return;
         }
         // Not a sequence level: a scalar (depth == ndim) or an array-like filling shape[depth:].
         const bool scalar_level = depth == shape_.size();
-        if (scalar_level && is_level(o)) ragged(depth);  // a sequence where an element belongs
+        if (scalar_level && is_level(o)) {  // a sequence where an element belongs
+            if (std::find(ancestors_.begin(), ancestors_.end(), o.ptr()) != ancestors_.end())
+                fail(ErrorKind::value, "asarray: element ", shape_string(index_), " is a sequence that contains it (a "
+                     "self-referencing ", py_type_name(o), " has no array shape)");
+            ragged(depth);
+        }
         if (!scalar_level || !is_scalar_object(o)) {
             std::optional<Array> a = is_scalar_object(o) ? std::nullopt : leaf_array(o);
-            if (!a) ragged(depth);  // a scalar where a block belongs, or a sequence where a scalar does
+            if (!a && !is_scalar_object(o))  // neither scalar, sequence nor array-like: None, object(), ...
+                fail(ErrorKind::type, "asarray: element ", shape_string(index_), ": cannot read ", short_repr(o), " (type ",
+                     py_type_name(o), ") as an array element; expected bool, int, float, complex, str, bytes, a NumPy "
+                     "scalar, a sequence or an array-like");
+            if (!a) ragged(depth);  // a scalar where a block belongs
             const Dims rest(shape_.begin() + static_cast<std::ptrdiff_t>(depth), shape_.end());
             if (a->shape() != rest) ragged(depth);
             if (mode == Mode::infer) return infer_.add_typed(a->dtype());
@@ -389,6 +453,16 @@ private:
         } catch (const Error& e) {
             fail(e.kind(), "asarray: element ", shape_string(index_), ": ", e.what());
         }
+    }
+
+    // A length mismatch that is no raggedness: the object was measured by discover() (so its length
+    // changed since), or its len() disagrees with what reading it gave (a custom sequence).
+    bool changed_length(nb::handle o, std::size_t depth, Py_ssize_t n) const {
+        if (depth < measured_.size() && measured_[depth] == o.ptr()) return true;
+        if (PyList_Check(o.ptr()) || PyTuple_Check(o.ptr())) return false;
+        const Py_ssize_t len = PySequence_Size(o.ptr());
+        if (len < 0) PyErr_Clear();
+        return len != n;
     }
 
     static bool is_scalar_object(nb::handle o) {
@@ -444,6 +518,8 @@ private:
     Request req_;
     Dims shape_;
     Dims index_;  ///< where the walk is, for messages
+    std::vector<PyObject*> ancestors_;  ///< the sequences walk() is inside, for self-reference messages
+    std::vector<PyObject*> measured_;  ///< the sequences discover() measured, one per level (kept alive by the caller and keep_)
     std::optional<nb::object> first_leaf_;
     std::optional<DType> first_leaf_dtype_;
     std::vector<nb::object> keep_;
@@ -470,14 +546,22 @@ std::optional<Array> SequenceReader::leaf_array(nb::handle o) const {
     return a;
 }
 
-Array array_method_result(nb::handle obj, const Request& req) {
-    // NumPy 2's protocol: __array__(dtype=None, copy=None); older implementations take no copy.
+// NumPy 2's protocol: __array__(dtype=None, copy=None), with copy passed on as NumPy does (copy=True
+// asks for a new array, which is then `fresh`; copy=False asks the object to raise rather than copy);
+// older implementations take no copy keyword and are called without it.
+Array array_method_result(nb::handle obj, const Request& req, bool& fresh) {
     nb::object method = obj.attr("__array__");
     nb::dict kwargs;
     if (req.copy == CopyMode::always) kwargs["copy"] = true;
+    if (req.copy == CopyMode::never) kwargs["copy"] = false;
     PyObject* r = PyObject_Call(method.ptr(), nb::tuple().ptr(), kwargs.ptr());
+    fresh = r != nullptr && req.copy == CopyMode::always;
     if (r == nullptr && PyErr_ExceptionMatches(PyExc_TypeError) && kwargs.size() != 0) {
         PyErr_Clear();
+        // As NumPy 2: without the keyword nobody can tell whether the result is a copy.
+        if (req.copy == CopyMode::never)
+            fail(ErrorKind::copy, "asarray: ", py_type_name(obj), ".__array__() does not take the copy keyword (NumPy 1 "
+                 "protocol), so it cannot promise not to copy, and copy=False requires that");
         r = PyObject_CallNoArgs(method.ptr());
     }
     if (r == nullptr) throw nb::python_error();
@@ -499,7 +583,7 @@ Array view_of(nb::handle obj, const Probe& p, const Request& req, bool& fresh) {
         case Kind::array_interface: return array_from_interface(obj, obj.attr("__array_interface__"), Device::cpu());
         case Kind::array_struct: return from_array_struct(obj);
         case Kind::cuda_interface: return from_cuda_interface(obj);
-        case Kind::array_method: return array_method_result(obj, req);
+        case Kind::array_method: return array_method_result(obj, req, fresh);
         default: break;
     }
     fail(ErrorKind::type, "asarray: internal: no view for kind ", static_cast<int>(p.kind));
@@ -512,15 +596,21 @@ Request parse_request(nb::handle dtype, nb::handle device, nb::handle copy, nb::
         if (nb::isinstance<nb::str>(device)) r.device = parse_device(nb::cast<std::string>(device));
         else r.device = parse_device(nb::cast<std::string>(nb::str(device)));
     }
+    // copy: None, a bool or a NumPy bool; NumPy's truthiness of anything else (copy=0 meaning "never") is a trap.
+    const bool numpy_bool = is_numpy_scalar(copy) && py_type_name(copy) == "bool";
     if (copy.is_none()) r.copy = CopyMode::if_needed;
-    else if (copy.ptr() == Py_True) r.copy = CopyMode::always;
-    else if (copy.ptr() == Py_False) r.copy = CopyMode::never;
+    else if (PyBool_Check(copy.ptr()) || numpy_bool) r.copy = PyObject_IsTrue(copy.ptr()) ? CopyMode::always : CopyMode::never;
     else fail(ErrorKind::value, "asarray: copy must be True, False or None, not ", short_repr(copy));
-    if (!nb::isinstance<nb::str>(order)) fail(ErrorKind::value, "asarray: order must be 'K', 'A', 'C' or 'F', not ", short_repr(order));
-    try {
-        r.order = parse_order(nb::cast<std::string>(order));
-    } catch (const Error& e) {
-        fail(ErrorKind::value, "asarray: ", e.what());
+    if (order.is_none()) {
+        r.order = MemoryOrder::K;  // as NumPy: None means 'K'
+    } else {
+        if (!nb::isinstance<nb::str>(order))
+            fail(ErrorKind::value, "asarray: order must be 'K', 'A', 'C' or 'F', not ", short_repr(order));
+        try {
+            r.order = parse_order(nb::cast<std::string>(order));
+        } catch (const Error& e) {
+            fail(ErrorKind::value, "asarray: ", e.what());
+        }
     }
     if (!default_float.is_none()) r.default_float = dtype_from_object(default_float);
     return r;
@@ -559,19 +649,24 @@ nb::object asarray(nb::handle obj, nb::handle dtype, nb::handle device, nb::hand
                  " (it is no array, buffer, DLPack producer, scalar or sequence): ", short_repr(obj));
         default: break;
     }
-    if (p.kind == Kind::ndb_array && !req.dtype && !req.device && req.copy != CopyMode::always) {
+    if (p.kind == Kind::ndb_array && req.copy != CopyMode::always) {
         const Array& a = nb::cast<const Array&>(obj);
-        if (satisfies_order(a, req.order)) return nb::borrow(obj);  // the object itself, as np.asarray does
+        // The object itself, as np.asarray does, when nothing is asked that it does not already satisfy.
+        if ((!req.dtype || *req.dtype == a.dtype()) && (!req.device || *req.device == a.device()) && satisfies_order(a, req.order))
+            return nb::borrow(obj);
     }
     bool fresh = false;
     Array view = view_of(obj, p, req, fresh);
+    ConversionRequest rest = conv;
     if (fresh) {
-        ConversionRequest rest = conv;
         rest.device = std::nullopt;
         if (rest.copy == CopyMode::always) rest.copy = CopyMode::if_needed;  // the producer already copied
-        return nb::cast(share_or_copy(view, rest));
     }
-    return nb::cast(share_or_copy(view, conv));
+    try {
+        return nb::cast(share_or_copy(view, rest));
+    } catch (const Error& e) {
+        fail(e.kind(), "asarray: ", e.what());  // the core's reason, with the function's name
+    }
 }
 
 // frombuffer: raw bytes reinterpreted; PyTorch's checks and wording.
@@ -620,7 +715,7 @@ nb::object from_numpy(nb::handle a) {
 
 void bind_asarray(nb::module_& m) {
     m.def("asarray", &asarray, nb::arg("obj").none(), nb::arg("dtype").none() = nb::none(), nb::kw_only(),
-          nb::arg("device").none() = nb::none(), nb::arg("copy").none() = nb::none(), nb::arg("order") = "K",
+          nb::arg("device").none() = nb::none(), nb::arg("copy").none() = nb::none(), nb::arg("order").none() = "K",
           nb::arg("default_float").none() = nb::none());
     m.def("frombuffer", &frombuffer, nb::arg("buffer"), nb::arg("dtype") = "uint8", nb::arg("count") = -1, nb::arg("offset") = 0);
     m.def("from_numpy", &from_numpy, nb::arg("a").none());

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include <nanobind/nanobind.h>
 
@@ -35,6 +36,8 @@ nb::object scalar_to_object(DType dtype, const Scalar& value);
 /// An owner that holds a strong reference to `obj` and drops it (taking the GIL) on release.
 Owner owner_of(nb::handle obj);
 
+/// Whether `type` has a class whose tp_name is `tp_name` ("numpy.ndarray") anywhere in its MRO.
+bool type_derives_from(PyTypeObject* type, std::string_view tp_name);
 /// ndarray or a subclass / a NumPy scalar (np.generic), recognised without importing NumPy.
 bool is_numpy_array(nb::handle obj);
 bool is_numpy_scalar(nb::handle obj);
@@ -53,6 +56,10 @@ Array import_capsule(nb::handle capsule);
 void bind_dtype(nb::module_& m);
 void bind_dlpack(nb::module_& m);
 void bind_asarray(nb::module_& m);
+void bind_export(nb::module_& m);
+
+/// The type slots of ndb.Array that implement the buffer protocol.
+const PyType_Slot* array_type_slots();
 void bind_array(nb::module_& m);
 void bind_import(nb::module_& m);
 

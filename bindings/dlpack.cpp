@@ -72,6 +72,7 @@ nb::object from_dlpack(nb::handle x, nb::handle device, nb::handle copy) {
     if (!device.is_none()) target = device_argument(device);
 
     Array imported;
+    std::optional<Device> moving_from;  // set when the producer is asked to move the data
     if (PyCapsule_CheckExact(x.ptr())) {
         imported = import_capsule(x);
     } else if (nb::isinstance<Array>(x)) {
@@ -87,9 +88,20 @@ nb::object from_dlpack(nb::handle x, nb::handle device, nb::handle copy) {
                          " needs a copy, and copy=False forbids it");
                 extra["dl_device"] = nb::make_tuple(static_cast<int>(target->type), target->id);
                 extra["copy"] = true;
+                moving_from = source;
             }
         }
-        imported = import_capsule(request_capsule(x, extra));
+        nb::object capsule;
+        try {
+            capsule = request_capsule(x, extra);
+        } catch (nb::python_error& e) {
+            if (!moving_from) throw;
+            // The producer's own error (PyTorch's runs to 60 lines) is kept as the __cause__.
+            nb::raise_from(e, PyExc_ValueError, "from_dlpack: device %s was requested for data on %s; only the producer can "
+                           "move it, and %s.__dlpack__(dl_device=..., copy=True) failed (see the exception above)",
+                           to_string(*target).c_str(), to_string(*moving_from).c_str(), py_type_name(x).c_str());
+        }
+        imported = import_capsule(capsule);
     } else {
         fail(ErrorKind::type, "from_dlpack: ", py_type_name(x), " has no __dlpack__ method and is not a DLPack capsule");
     }

@@ -117,23 +117,43 @@ Array array_from_buffer(nb::handle obj) {
     return Array::wrap(v.buf, dtype, shape, strides, Device::cpu(), v.readonly != 0, std::move(owner));
 }
 
+// A NumPy scalar (np.generic, ml_dtypes scalars included): the dtype from its .dtype (scalars are always
+// native-endian), the bytes from a format-less export. Formats cannot be trusted here: datetime64 and
+// bytes_ scalars export 'B' bytes and ml_dtypes scalars refuse any format.
+Array array_from_numpy_scalar(nb::handle obj) {
+    const DType dtype = dtype_from_object(obj.attr("dtype"));
+    auto* held = new HeldBuffer{};
+    if (PyObject_GetBuffer(obj.ptr(), &held->view, PyBUF_SIMPLE) != 0) {
+        delete held;
+        throw nb::python_error();
+    }
+    Owner owner = make_owner(held, release_buffer);
+    if (held->view.len != dtype.itemsize())
+        fail(ErrorKind::buffer, "NumPy scalar ", short_repr(obj), " of dtype ", name(dtype), " exports ", held->view.len,
+             " bytes, not ", dtype.itemsize());
+    return Array::wrap(held->view.buf, dtype, Dims{}, Dims{}, Device::cpu(), true, std::move(owner));
+}
+
 }  // namespace
 
-bool is_numpy_array(nb::handle obj) {
-    for (PyTypeObject* t = Py_TYPE(obj.ptr()); t != nullptr; t = t->tp_base)
-        if (std::string_view(t->tp_name) == "numpy.ndarray") return true;
+bool type_derives_from(PyTypeObject* type, std::string_view tp_name) {
+    // The MRO, not the tp_base chain: np.bytes_ and np.str_ have bytes/str as their base and reach
+    // numpy.generic only through their second base.
+    PyObject* mro = type->tp_mro;
+    if (mro == nullptr || !PyTuple_Check(mro)) return std::string_view(type->tp_name) == tp_name;
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(mro); ++i)
+        if (std::string_view(reinterpret_cast<PyTypeObject*>(PyTuple_GET_ITEM(mro, i))->tp_name) == tp_name) return true;
     return false;
 }
 
-bool is_numpy_scalar(nb::handle obj) {
-    for (PyTypeObject* t = Py_TYPE(obj.ptr()); t != nullptr; t = t->tp_base)
-        if (std::string_view(t->tp_name) == "numpy.generic") return true;
-    return false;
-}
+bool is_numpy_array(nb::handle obj) { return type_derives_from(Py_TYPE(obj.ptr()), "numpy.ndarray"); }
+
+bool is_numpy_scalar(nb::handle obj) { return type_derives_from(Py_TYPE(obj.ptr()), "numpy.generic"); }
 
 std::optional<Array> array_from_memory(nb::handle obj) {
     if (nb::isinstance<Array>(obj)) return nb::cast<Array>(obj);
     if (is_numpy_array(obj)) return array_from_interface(obj, obj.attr("__array_interface__"), Device::cpu());
+    if (is_numpy_scalar(obj)) return array_from_numpy_scalar(obj);
     if (PyObject_CheckBuffer(obj.ptr())) return array_from_buffer(obj);
     return std::nullopt;
 }

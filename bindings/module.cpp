@@ -51,4 +51,5 @@ NB_MODULE(_core, m) {
     bind_import(m);
     bind_dlpack(m);
     bind_asarray(m);
+    bind_export(m);
 }

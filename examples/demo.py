@@ -88,4 +88,42 @@ show("dtype spellings", "\n".join(f"  {s!r:40} -> {ndb.dtype(s)!r}" for s in spe
 show("promotion follows NumPy", f"int64 + uint64 -> {ndb.promote_types('int64', 'uint64')}, "
      f"int8 + float16 -> {ndb.promote_types('int8', 'float16')}, "
      f"bfloat16 + float16 -> {ndb.promote_types('bfloat16', 'float16')}")
+
+# 7. Nested sequences and scalars: one pass, NumPy's default dtypes, clear errors for ragged data.
+show("lists become arrays with NumPy's default dtypes", "\n".join(
+    f"  {src!r:34} -> {ndb.asarray(src)!r}" for src in ([1, 2, 3], [[1, 2.5], [3, 4]], [True, False], [1, 2**63], 3j)))
+try:
+    ndb.asarray([[1, 2], [3]])
+except ValueError as e:
+    show("ragged input is a ValueError that says where", e)
+
+# 8. PyTorch tensors arrive zero-copy through DLPack (the C exchange API when torch offers it),
+#    even when they track gradients, and bfloat16 stays bfloat16.
+try:
+    import torch
+
+    t = torch.arange(6, dtype=torch.bfloat16).reshape(2, 3)
+    xt = ndb.asarray(t)
+    assert xt.data_ptr == t.data_ptr() and xt.dtype == ndb.bfloat16
+    xt[0, 0] = 42.0
+    assert t[0, 0].item() == 42.0
+    show("torch bfloat16 tensor shared; a write through ndbridge lands in the tensor", repr(xt))
+    g = torch.ones(3, requires_grad=True)
+    assert ndb.asarray(g).data_ptr == g.data_ptr()
+    show("a tensor with requires_grad=True is shared too (no .detach() dance)", repr(ndb.asarray(g)))
+    xf = ndb.from_dlpack(torch.arange(4.0), copy=True)
+    show("from_dlpack(copy=True) gives independent memory", repr(xf))
+except ImportError:
+    pass
+
+# 9. The rules in one place: copy=False never copies and says why; dtype= casts in one pass.
+src = np.arange(6, dtype=np.float64)[::-1]
+try:
+    ndb.asarray(src, dtype="float32", copy=False)
+except ndb.CopyError as e:
+    show("copy=False refuses and names the reason (CopyError is a ValueError and a BufferError)", e)
+show("astype to float16 rounds as NumPy, layout kept", repr(ndb.asarray(src).astype("float16")))
+show("from_numpy shares even negative strides and read-only arrays",
+     f"{ndb.from_numpy(src).strides}, read-only: {ndb.from_numpy(ro).readonly}")
+show("frombuffer reinterprets raw bytes", repr(ndb.frombuffer(b"\x00\x00\x80\x3f\x00\x00\x00\x40", dtype="float32")))
 print("\ndemo finished: every check passed")

@@ -27,7 +27,9 @@ struct TargetTraits {
 
 inline constexpr TargetTraits kNdbridgeTarget{};
 inline constexpr TargetTraits kTorchTarget{"torch", false, false, false, false};
-inline constexpr TargetTraits kDLPackTarget{"DLPack", true, true, false, false};
+/// DLPack itself allows negative strides, but consumers abort on them (PyTorch 2.13 terminates the
+/// process), so an export copies them to a positive layout rather than hand them out.
+inline constexpr TargetTraits kDLPackTarget{"DLPack", false, true, false, false};
 
 /// What the caller asked for. Empty optionals mean "as the source".
 struct ConversionRequest {

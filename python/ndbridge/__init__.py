@@ -90,6 +90,53 @@ def frombuffer(buffer, dtype="uint8", count=-1, offset=0):
     return _core.frombuffer(buffer, dtype, count, offset)
 
 
+def _array(self, dtype=None, copy=None):
+    """NumPy's ``__array__`` protocol: a NumPy array sharing this array's memory (``copy=True`` copies;
+    ``copy=False`` raises when a dtype change needs a copy). bfloat16 and float8 arrive as ml_dtypes
+    types, which NumPy knows only through that package."""
+    import numpy as np
+
+    if self.dtype.kind == "V":
+        try:
+            import ml_dtypes
+        except ImportError:
+            raise TypeError(f"ndb.Array.__array__: NumPy knows {self.dtype.name} only through the ml_dtypes "
+                            "package, which is not installed") from None
+        raw = np.asarray(_InterfaceView(self.view("uint16" if self.itemsize == 2 else "uint8")))
+        arr = raw.view(getattr(ml_dtypes, self.dtype.name))
+    else:
+        arr = np.asarray(_InterfaceView(self))
+    if dtype is not None:
+        converted = arr.astype(dtype, copy=False)
+        if converted is not arr:
+            if copy is False:
+                raise CopyError(f"ndb.Array.__array__: dtype {dtype} needs a copy of the {self.dtype.name} data, "
+                                "and copy=False forbids it")
+            return converted  # new memory already
+    return arr.copy() if copy else arr
+
+
+class _InterfaceView:
+    """Shows NumPy only ``__array_interface__``, so that ``np.asarray`` inside ``__array__`` cannot
+    come back to ``__array__``; it keeps the ndb.Array (and so the memory) alive as the array's base."""
+
+    __slots__ = ("_array", "__array_interface__")
+
+    def __init__(self, array):
+        self._array = array
+        self.__array_interface__ = array.__array_interface__
+
+
+def _numpy(self):
+    """A NumPy array sharing this array's memory (``np.asarray(self)``)."""
+    import numpy as np
+
+    return np.asarray(self)
+
+
+Array.__array__ = _array
+Array.numpy = _numpy
+
 import sys as _sys
 
 _this_module = _sys.modules[__name__]

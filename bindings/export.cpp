@@ -1,0 +1,265 @@
+// Handing an ndb.Array to other libraries without a copy: __dlpack__ / __dlpack_device__, the DLPack
+// C exchange API on the type, the buffer protocol and __array_interface__. Every exporter refuses
+// (BufferError, naming why) rather than let a consumer read wrong values: DLPack has no byte order,
+// PEP 3118 has no bfloat16, and a consumer that asks for a buffer without a format would take the
+// items for bytes.
+#include <atomic>
+#include <string>
+#include <vector>
+
+#include <nanobind/stl/string.h>
+
+#include "common.h"
+#include "ndbridge/convert.h"
+#include "ndbridge/copy.h"
+#include "ndbridge/dlpack_io.h"
+#include "ndbridge/error.h"
+
+namespace ndbridge::python {
+namespace {
+
+std::atomic<long long> exchange_api_calls{0};
+
+// ---------------------------------------------------------------------------------------------- DLPack
+
+void capsule_destructor(PyObject* capsule) {
+    // Called when the capsule dies. A consumer renames it to used_*; an unconsumed tensor is ours to free.
+    if (PyCapsule_IsValid(capsule, "dltensor_versioned")) {
+        auto* t = static_cast<DLManagedTensorVersioned*>(PyCapsule_GetPointer(capsule, "dltensor_versioned"));
+        if (t != nullptr && t->deleter != nullptr) t->deleter(t);
+    } else if (PyCapsule_IsValid(capsule, "dltensor")) {
+        auto* t = static_cast<DLManagedTensor*>(PyCapsule_GetPointer(capsule, "dltensor"));
+        if (t != nullptr && t->deleter != nullptr) t->deleter(t);
+    }
+    PyErr_Clear();
+}
+
+// The array to export: itself, or a copy when the request asks for one or a DLPack consumer could
+// not read it as it is (byte order, element strides, negative strides) — the one share-or-copy rule.
+Array dlpack_export_source(const Array& a, CopyMode mode, bool& copied) {
+    if (!to_dlpack(a.dtype().with_native_order()))
+        fail(ErrorKind::buffer, "__dlpack__: ", describe(a.dtype()), " has no DLPack type code; it cannot be exchanged");
+    ConversionRequest request;
+    request.copy = mode;
+    Array out = share_or_copy(a, request, kDLPackTarget);  // CopyError (a BufferError) under copy=False
+    copied = out.data() != a.data() || out.owner() != a.owner();
+    return out;
+}
+
+nb::object dlpack(nb::handle self, nb::handle stream, nb::handle max_version, nb::handle dl_device, nb::handle copy) {
+    const Array& a = nb::cast<const Array&>(self);
+    if (!stream.is_none())
+        fail(ErrorKind::buffer, "__dlpack__: stream must be None for memory on ", to_string(a.device()),
+             " (streams exist only for GPU devices), got ", short_repr(stream));
+    if (!copy.is_none() && !PyBool_Check(copy.ptr()))
+        fail(ErrorKind::value, "__dlpack__: copy must be True, False or None, not ", short_repr(copy));
+    const CopyMode mode = copy.is_none() ? CopyMode::if_needed : (copy.ptr() == Py_True ? CopyMode::always : CopyMode::never);
+    if (!dl_device.is_none()) {
+        nb::tuple dev = nb::cast<nb::tuple>(dl_device);
+        const Device wanted = device_from_dlpack(nb::cast<std::int32_t>(dev[0]), nb::cast<std::int32_t>(dev[1]));
+        if (wanted != a.device())
+            fail(ErrorKind::buffer, "__dlpack__: the data is on ", to_string(a.device()), " and ", to_string(wanted),
+                 " was requested; ndbridge moves data only between host memories");
+    }
+    bool versioned = false;
+    if (!max_version.is_none()) versioned = nb::cast<int>(nb::cast<nb::tuple>(max_version)[0]) >= 1;
+    bool copied = false;
+    const Array source = dlpack_export_source(a, mode, copied);
+    if (versioned) {
+        DLManagedTensorVersioned* t = export_dlpack_versioned(source, copied);
+        PyObject* cap = PyCapsule_New(t, "dltensor_versioned", capsule_destructor);
+        if (cap == nullptr) {
+            t->deleter(t);
+            throw nb::python_error();
+        }
+        return nb::steal(cap);
+    }
+    DLManagedTensor* t = export_dlpack_legacy(source);
+    PyObject* cap = PyCapsule_New(t, "dltensor", capsule_destructor);
+    if (cap == nullptr) {
+        t->deleter(t);
+        throw nb::python_error();
+    }
+    return nb::steal(cap);
+}
+
+// ---- the C exchange API: C functions, no C++ exceptions may leave them
+
+template <class F>
+int guarded(F&& f) noexcept {
+    try {
+        f();
+        return 0;
+    } catch (const Error& e) {
+        PyErr_SetString(e.kind() == ErrorKind::type ? PyExc_TypeError : PyExc_BufferError, e.what());
+    } catch (nb::python_error& e) {
+        e.restore();
+    } catch (const std::exception& e) {
+        PyErr_SetString(PyExc_RuntimeError, e.what());
+    }
+    return -1;
+}
+
+int api_from_py_object(void* py_object, DLManagedTensorVersioned** out) {
+    ++exchange_api_calls;
+    return guarded([&] {
+        nb::handle obj(static_cast<PyObject*>(py_object));
+        bool copied = false;
+        const Array source = dlpack_export_source(nb::cast<const Array&>(obj), CopyMode::if_needed, copied);
+        *out = export_dlpack_versioned(source, copied);
+    });
+}
+
+int api_to_py_object(DLManagedTensorVersioned* tensor, void** out_py_object) {
+    ++exchange_api_calls;
+    return guarded([&] {
+        Array a = import_dlpack(tensor);  // takes ownership, also on failure
+        *out_py_object = nb::cast(std::move(a)).release().ptr();
+    });
+}
+
+int api_allocate(DLTensor* prototype, DLManagedTensorVersioned** out, void* error_ctx,
+                 void (*set_error)(void*, const char*, const char*)) {
+    ++exchange_api_calls;
+    try {
+        const DType dtype = from_dlpack(prototype->dtype);
+        const Dims shape(prototype->shape, prototype->shape + prototype->ndim);
+        if (prototype->device.device_type != kDLCPU) fail(ErrorKind::buffer, "ndbridge allocates host memory only");
+        *out = export_dlpack_versioned(Array::empty(dtype, shape), false);
+        return 0;
+    } catch (const std::exception& e) {
+        set_error(error_ctx, "BufferError", e.what());
+        return -1;
+    }
+}
+
+int api_current_work_stream(DLDeviceType, int32_t, void** out_current_stream) {
+    *out_current_stream = nullptr;  // host memory has no streams
+    return 0;
+}
+
+const DLPackExchangeAPI kExchangeAPI = {
+    {{NDBRIDGE_DLPACK_MAJOR_VERSION, NDBRIDGE_DLPACK_MINOR_VERSION}, nullptr},
+    &api_allocate,
+    &api_from_py_object,
+    &api_to_py_object,
+    nullptr,  // a DLTensor view needs element strides the Array does not store; consumers fall back
+    &api_current_work_stream,
+};
+
+// ---------------------------------------------------------------------------------------------- buffers
+
+// What a Py_buffer's internal pointer holds: the array (keeping the memory alive), and the shape,
+// strides and format the buffer points into.
+struct BufferExport {
+    Array array;
+    std::vector<Py_ssize_t> shape, strides;
+    std::string format;
+};
+
+int getbuffer(PyObject* self, Py_buffer* view, int flags) noexcept {
+    view->obj = nullptr;
+    return guarded([&] {
+        const Array& a = nb::cast<const Array&>(nb::handle(self));
+        if (!a.device().host_accessible())
+            fail(ErrorKind::buffer, "buffer protocol: the array is on ", to_string(a.device()), "; buffers are host memory");
+        if ((flags & PyBUF_WRITABLE) && a.readonly())
+            fail(ErrorKind::buffer, "buffer protocol: a writable buffer was requested from a read-only ndb.Array");
+        std::string format;
+        try {
+            format = to_pep3118(a.dtype());
+        } catch (const Error&) {
+            fail(ErrorKind::buffer, "buffer protocol: ", describe(a.dtype()),
+                 " has no PEP 3118 format code, so no buffer can describe it; use DLPack or __array__ instead");
+        }
+        const bool bytes = a.itemsize() == 1 && (a.dtype().type() == ScalarType::uint8 || a.dtype().type() == ScalarType::int8 ||
+                                                 a.dtype().type() == ScalarType::bytes);
+        if (!(flags & PyBUF_FORMAT) && !bytes)
+            fail(ErrorKind::buffer, "buffer protocol: the consumer did not ask for the format, and the items are ",
+                 describe(a.dtype()), ", not bytes; it would misread them (use DLPack, __array__ or memoryview)");
+        const bool c = a.is_c_contiguous(), f = a.is_f_contiguous();
+        if ((flags & PyBUF_C_CONTIGUOUS) == PyBUF_C_CONTIGUOUS && !c)
+            fail(ErrorKind::buffer, "buffer protocol: a C-contiguous buffer was requested and the array is not C-contiguous");
+        if ((flags & PyBUF_F_CONTIGUOUS) == PyBUF_F_CONTIGUOUS && !f)
+            fail(ErrorKind::buffer, "buffer protocol: a Fortran-contiguous buffer was requested and the array is not");
+        if ((flags & PyBUF_ANY_CONTIGUOUS) == PyBUF_ANY_CONTIGUOUS && !c && !f)
+            fail(ErrorKind::buffer, "buffer protocol: a contiguous buffer was requested and the array is not contiguous");
+        if ((flags & PyBUF_STRIDES) != PyBUF_STRIDES && !c)
+            fail(ErrorKind::buffer, "buffer protocol: the consumer cannot take strides and the array is not C-contiguous");
+        auto* ex = new BufferExport{a, {}, {}, std::move(format)};
+        for (std::size_t i = 0; i < a.shape().size(); ++i) {
+            ex->shape.push_back(static_cast<Py_ssize_t>(a.shape()[i]));
+            ex->strides.push_back(static_cast<Py_ssize_t>(a.strides()[i]));
+        }
+        view->buf = a.data();
+        view->len = static_cast<Py_ssize_t>(a.nbytes());
+        view->readonly = a.readonly() ? 1 : 0;
+        view->itemsize = static_cast<Py_ssize_t>(a.itemsize());
+        view->format = (flags & PyBUF_FORMAT) ? ex->format.data() : nullptr;
+        view->ndim = a.ndim();
+        view->shape = (flags & PyBUF_ND) == PyBUF_ND ? ex->shape.data() : nullptr;
+        view->strides = (flags & PyBUF_STRIDES) == PyBUF_STRIDES ? ex->strides.data() : nullptr;
+        view->suboffsets = nullptr;
+        view->internal = ex;
+        view->obj = Py_NewRef(self);
+    });
+}
+
+void releasebuffer(PyObject*, Py_buffer* view) noexcept { delete static_cast<BufferExport*>(view->internal); }
+
+PyType_Slot kBufferSlots[] = {
+    {Py_bf_getbuffer, reinterpret_cast<void*>(&getbuffer)},
+    {Py_bf_releasebuffer, reinterpret_cast<void*>(&releasebuffer)},
+    {0, nullptr},
+};
+
+// ---------------------------------------------------------------------------------------------- NumPy
+
+nb::object array_interface(const Array& a) {
+    if (!a.device().host_accessible())
+        throw nb::attribute_error("__array_interface__: the array is not in host memory");
+    std::string typestr;
+    try {
+        typestr = to_typestr(a.dtype());
+    } catch (const Error&) {
+        // bfloat16/float8: no typestr tells NumPy what they are; __array__ answers instead.
+        throw nb::attribute_error("__array_interface__: the dtype has no NumPy typestr (use __array__)");
+    }
+    nb::dict d;
+    d["version"] = 3;
+    d["typestr"] = typestr;
+    nb::list shape, strides;
+    for (auto e : a.shape()) shape.append(e);
+    for (auto s : a.strides()) strides.append(s);
+    d["shape"] = nb::tuple(shape);
+    d["strides"] = a.is_c_contiguous() ? nb::object(nb::none()) : nb::object(nb::tuple(strides));
+    d["data"] = nb::make_tuple(reinterpret_cast<std::uintptr_t>(a.data()), a.readonly());
+    nb::list descr;
+    descr.append(nb::make_tuple("", typestr));
+    d["descr"] = descr;
+    return d;
+}
+
+}  // namespace
+
+const PyType_Slot* array_type_slots() { return kBufferSlots; }
+
+void bind_export(nb::module_& m) {
+    nb::handle array_type = nb::type<Array>();
+    array_type.attr("__dlpack__") = nb::cpp_function(
+        &dlpack, nb::is_method(), nb::scope(array_type), nb::name("__dlpack__"), nb::kw_only(),
+        nb::arg("stream").none() = nb::none(), nb::arg("max_version").none() = nb::none(),
+        nb::arg("dl_device").none() = nb::none(), nb::arg("copy").none() = nb::none());
+    array_type.attr("__dlpack_device__") = nb::cpp_function(
+        [](const Array& a) { return nb::make_tuple(static_cast<int>(a.device().type), a.device().id); }, nb::is_method(),
+        nb::scope(array_type), nb::name("__dlpack_device__"));
+    array_type.attr("__array_interface__") = nb::module_::import_("builtins").attr("property")(
+        nb::cpp_function([](const Array& a) { return array_interface(a); }, nb::is_method(), nb::scope(array_type),
+                         nb::name("__array_interface__")));
+    array_type.attr("__dlpack_c_exchange_api__") =
+        nb::steal(PyCapsule_New(const_cast<DLPackExchangeAPI*>(&kExchangeAPI), "dlpack_exchange_api", nullptr));
+    m.def("_exchange_api_calls", [] { return exchange_api_calls.load(); },
+          "How often a consumer called the DLPack C exchange API of ndb.Array (for tests).");
+}
+
+}  // namespace ndbridge::python
