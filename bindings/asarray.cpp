@@ -94,19 +94,31 @@ Probe classify(PyTypeObject* t) {
     return {Kind::unknown};
 }
 
+// Protocols set on an instance rather than its type (NumPy reads those too). Not cacheable, so only
+// asked when the type itself offers nothing.
+Probe probe_instance(nb::handle obj) {
+    if (nb::hasattr(obj, "__dlpack__")) return {Kind::dlpack};
+    if (nb::hasattr(obj, "__array_interface__")) return {Kind::array_interface};
+    if (nb::hasattr(obj, "__array_struct__")) return {Kind::array_struct};
+    if (nb::hasattr(obj, "__cuda_array_interface__")) return {Kind::cuda_interface};
+    if (nb::hasattr(obj, "__array__")) return {Kind::array_method};
+    return {Kind::unknown};
+}
+
 // Per-type cache. A type's version tag changes when the type is modified and is never reused by a new
 // type, so (address, tag) cannot name a stale entry.
 Probe probe(nb::handle obj) {
     static std::unordered_map<PyTypeObject*, std::pair<unsigned int, Probe>> cache;
     PyTypeObject* t = Py_TYPE(obj.ptr());
     const unsigned int tag = t->tp_version_tag;
-    if (auto it = cache.find(t); it != cache.end() && tag != 0 && it->second.first == tag) return it->second.second;
+    if (auto it = cache.find(t); it != cache.end() && tag != 0 && it->second.first == tag)
+        return it->second.second.kind == Kind::unknown ? probe_instance(obj) : it->second.second;
     const Probe p = classify(t);
     if (tag != 0) {
         if (cache.size() > 512) cache.clear();
         cache[t] = {tag, p};
     }
-    return p;
+    return p.kind == Kind::unknown ? probe_instance(obj) : p;
 }
 
 // ---------------------------------------------------------------------------------------------- sources
@@ -488,6 +500,12 @@ private:
         if (probe(o).kind == Kind::numpy_scalar) {
             const Array a = *array_from_memory(o);
             check_fits_typed(a.dtype());
+            if (out_.dtype().is_integer() && a.dtype().is_floating()) {
+                // A NumPy float into integers follows the scalar rules, as in NumPy: NaN is a ValueError,
+                // infinity and out-of-range values an OverflowError (an array cast would saturate).
+                store_scalar(out_.dtype(), dst, load_scalar(a.dtype(), a.data()));
+                return;
+            }
             copy_into(sub_view(dst, shape_.size()), a);
             return;
         }

@@ -23,7 +23,10 @@ std::atomic<long long> exchange_api_calls{0};
 // ---------------------------------------------------------------------------------------------- DLPack
 
 void capsule_destructor(PyObject* capsule) {
-    // Called when the capsule dies. A consumer renames it to used_*; an unconsumed tensor is ours to free.
+    // Called when the capsule dies, possibly while the consumer's exception is in flight: keep it.
+    // A consumer renames the capsule to used_*; an unconsumed tensor is ours to free.
+    PyObject *type = nullptr, *value = nullptr, *traceback = nullptr;
+    PyErr_Fetch(&type, &value, &traceback);
     if (PyCapsule_IsValid(capsule, "dltensor_versioned")) {
         auto* t = static_cast<DLManagedTensorVersioned*>(PyCapsule_GetPointer(capsule, "dltensor_versioned"));
         if (t != nullptr && t->deleter != nullptr) t->deleter(t);
@@ -31,7 +34,7 @@ void capsule_destructor(PyObject* capsule) {
         auto* t = static_cast<DLManagedTensor*>(PyCapsule_GetPointer(capsule, "dltensor"));
         if (t != nullptr && t->deleter != nullptr) t->deleter(t);
     }
-    PyErr_Clear();
+    PyErr_Restore(type, value, traceback);
 }
 
 // The array to export: itself, or a copy when the request asks for one or a DLPack consumer could
@@ -172,11 +175,11 @@ int getbuffer(PyObject* self, Py_buffer* view, int flags) noexcept {
             fail(ErrorKind::buffer, "buffer protocol: ", describe(a.dtype()),
                  " has no PEP 3118 format code, so no buffer can describe it; use DLPack or __array__ instead");
         }
-        const bool bytes = a.itemsize() == 1 && (a.dtype().type() == ScalarType::uint8 || a.dtype().type() == ScalarType::int8 ||
-                                                 a.dtype().type() == ScalarType::bytes);
-        if (!(flags & PyBUF_FORMAT) && !bytes)
-            fail(ErrorKind::buffer, "buffer protocol: the consumer did not ask for the format, and the items are ",
-                 describe(a.dtype()), ", not bytes; it would misread them (use DLPack, __array__ or memoryview)");
+        // A consumer that takes no format reads raw bytes its own way (torch.asarray reads them as its
+        // default float): only byte strings survive that, so every other dtype is refused.
+        if (!(flags & PyBUF_FORMAT) && a.dtype().kind() != DTypeKind::bytes)
+            fail(ErrorKind::buffer, "buffer protocol: the consumer did not ask for the item format, so it would misread ",
+                 describe(a.dtype()), " items; exchange through DLPack (torch.from_dlpack), __array__ or memoryview(x)");
         const bool c = a.is_c_contiguous(), f = a.is_f_contiguous();
         if ((flags & PyBUF_C_CONTIGUOUS) == PyBUF_C_CONTIGUOUS && !c)
             fail(ErrorKind::buffer, "buffer protocol: a C-contiguous buffer was requested and the array is not C-contiguous");

@@ -44,6 +44,9 @@ DType DTypeInference::result(DType default_float) const {
     const bool numbers = seen_bool_ || seen_int_ || seen_float_ || seen_complex_ || (typed_ && typed_->is_numeric());
     const bool strings = seen_bytes_ || seen_unicode_ || (typed_ && (typed_->kind() == DTypeKind::bytes ||
                                                                      typed_->kind() == DTypeKind::unicode));
+    if (seen_bytes_ && seen_unicode_)
+        fail(ErrorKind::type, "asarray: the data mixes bytes and str; ndbridge does not guess an encoding "
+                              "(decode the bytes or encode the strings first)");
     if (numbers && strings)
         fail(ErrorKind::type, "asarray: the data mixes strings and numbers; ndbridge does not turn numbers into text or "
                               "parse text into numbers (give dtype= and convert the strings first)");
@@ -56,7 +59,9 @@ DType DTypeInference::result(DType default_float) const {
         }
         return unicode ? DType::unicode(length) : DType::bytes(length);
     }
-    if (most_negative_ < 0 && largest_big_ != 0)
+    const bool integer_result =
+        !seen_float_ && !seen_complex_ && (!typed_ || typed_->is_integer() || typed_->kind() == DTypeKind::boolean);
+    if (integer_result && most_negative_ < 0 && largest_big_ != 0)
         fail(ErrorKind::overflow, "asarray: the integers ", most_negative_, " and ", largest_big_,
              " need both a signed type and uint64; no integer dtype holds both");
     if (typed_) {

@@ -95,8 +95,8 @@ T to_integer(DType dtype, const Scalar& value) {
         }
         case 3: {
             const double v = std::get<double>(value);
-            if (std::isnan(v) || std::isinf(v))
-                fail(ErrorKind::value, "cannot convert float ", v, " to integer dtype ", name(dtype));
+            if (std::isnan(v)) fail(ErrorKind::value, "cannot convert float NaN to integer dtype ", name(dtype));
+            if (std::isinf(v)) fail(ErrorKind::overflow, "cannot convert float infinity to integer dtype ", name(dtype));
             const double t = std::trunc(v);
             // Both bounds are exact powers of two (or zero) in double, so these comparisons are exact.
             if (t < static_cast<double>(lo) || t >= static_cast<double>(hi) + 1.0) return out_of_bounds();

@@ -3,10 +3,12 @@
 // DESIGN §4's defaults: bool -> bool; int -> int64, or uint64 when some value is >= 2**63 and none is
 // negative; float -> float64 (or the caller's default, torch's get_default_dtype()); complex ->
 // complex128; promotion bool < int < float < complex; empty -> float64. Elements that carry a dtype
-// (NumPy scalars, arrays inside a sequence) keep it, and Python scalars mixed with them are "weak"
-// (NEP 50, as PyTorch): they raise the kind, not the precision — [float32(1), 2] is float32,
-// [int8(1), 2.5] is float64, [float32(1), 1j] is complex64. Strings make S/U dtypes of the longest
-// length and never mix with numbers.
+// (NumPy scalars, arrays inside a sequence) keep it, and Python scalars mixed with them are "weak",
+// NEP 50's rule for Python scalars in NumPy operations (np.array and torch.asarray do not apply it to
+// sequences; ndbridge does, so typed data keeps its precision): they raise the kind, not the
+// precision — [float32(1), 2] is float32, [int8(1), 2.5] is float64, [float32(1), 1j] is complex64.
+// Strings make S/U dtypes of the longest length and never mix with numbers, nor bytes with str.
+// Negatives beside integers >= 2**63 are an overflow only when the result is an integer dtype.
 #pragma once
 
 #include <cstdint>

@@ -51,7 +51,8 @@ const std::vector<InferCase> kCases = {
     {"typed_non_native_becomes_native", [](DTypeInference& i) { i.add_typed(DType(ScalarType::float64).with_native_order(false)); },
      ScalarType::float64},
     {"unicode_takes_longest", [](DTypeInference& i) { i.add_string(true, 2); i.add_string(true, 5); }, DType::unicode(5)},
-    {"bytes_and_unicode_is_unicode", [](DTypeInference& i) { i.add_string(false, 7); i.add_string(true, 1); }, DType::unicode(7)},
+    {"negatives_and_big_ints_beside_a_float_are_float64",
+     [](DTypeInference& i) { i.add_int(-1); i.add_big_uint(kTwo63); i.add_float(); }, ScalarType::float64},
     {"empty_string_is_length_one", [](DTypeInference& i) { i.add_string(false, 0); }, DType::bytes(1)},
 };
 
@@ -76,6 +77,13 @@ TEST(DTypeInference, StringsMixedWithNumbersAreATypeError) {
     DTypeInference inf;
     inf.add_int(1);
     inf.add_string(true, 3);
+    EXPECT_NDB_ERROR(inf.result(), ErrorKind::type);
+}
+
+TEST(DTypeInference, BytesMixedWithStrAreATypeError) {
+    DTypeInference inf;
+    inf.add_string(false, 7);
+    inf.add_string(true, 1);
     EXPECT_NDB_ERROR(inf.result(), ErrorKind::type);
 }
 

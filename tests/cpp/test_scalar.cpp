@@ -268,12 +268,14 @@ TEST(StoreScalar, FloatsTruncateTowardZeroIntoIntegers) {
     EXPECT_EQ(std::get<std::int64_t>(load_scalar(ScalarType::int32, buf)), 1);
 }
 
-TEST(StoreScalar, NaNAndInfinityIntoIntegersAreValueErrors) {
+// As Python's int() and NumPy: NaN has no integer value (ValueError), infinity is out of every range
+// (OverflowError).
+TEST(StoreScalar, NaNIntoIntegersIsAValueErrorInfinityAnOverflowError) {
     for (ScalarType t : {ScalarType::int8, ScalarType::uint32, ScalarType::int64, ScalarType::uint64}) {
         expect_store_error(t, kNaN, ErrorKind::value);
         expect_store_error(t, -kNaN, ErrorKind::value);
-        expect_store_error(t, kInf, ErrorKind::value);
-        expect_store_error(t, -kInf, ErrorKind::value);
+        expect_store_error(t, kInf, ErrorKind::overflow);
+        expect_store_error(t, -kInf, ErrorKind::overflow);
     }
 }
 
