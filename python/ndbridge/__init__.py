@@ -1,7 +1,8 @@
 """ndbridge: one conversion layer for array-likes.
 
-Turns NumPy arrays, buffers and (as the project grows) DLPack producers, sequences, scalars, pandas and
-Arrow objects into arrays, sharing memory whenever the rules allow. The rules are in docs/semantics.md.
+Turns NumPy arrays, DLPack producers (PyTorch, JAX, ...), buffers, array-interface objects, scalars and
+nested sequences into arrays, sharing memory whenever the rules allow, and hands ndb.Array on to NumPy
+and DLPack consumers without a copy. The rules are in docs/semantics.md and docs/decisions.md.
 """
 from . import _core
 from ._core import Array, CopyError, Flags, dtype, from_dlpack, promote_types, MAX_NDIM
@@ -39,11 +40,6 @@ def str_(length):
     return dtype(f"U{int(length)}")
 
 
-def _default_float(like):
-    """Python floats follow torch.get_default_dtype() when the target is torch (DESIGN §4)."""
-    return None
-
-
 def _check_like(like, requires_grad):
     if like is not None and like != "ndbridge" and like is not _this_module:
         raise ValueError(f"asarray: like={like!r} is not available in this build; it returns ndb.Array "
@@ -64,8 +60,7 @@ def asarray(obj, dtype=None, *, device=None, copy=None, order="K", like=None, re
     :class:`CopyError` naming the reason. The rules are in docs/semantics.md.
     """
     _check_like(like, requires_grad)
-    return _core.asarray(obj, dtype, device=device, copy=copy, order=order,
-                         default_float=_default_float(like))
+    return _core.asarray(obj, dtype, device=device, copy=copy, order=order)
 
 
 def as_tensor(obj, dtype=None, device=None):

@@ -160,3 +160,17 @@ def assert_same_layout(x, a):
         assert meaningful_strides(x.shape, x.strides) == meaningful_strides(a.shape, a.strides)
         assert x.data_ptr == data_ptr(a)
     assert same_value(x.tolist(), as_python(a.tolist()))
+
+
+class DLPackProducer:
+    """A DLPack 1.x producer over NumPy memory: a plain object with __dlpack__ (max_version, dl_device,
+    copy) and __dlpack_device__, as the seed documents describe producers."""
+
+    def __init__(self, a):
+        self.a = a
+
+    def __dlpack__(self, **kwargs):
+        return self.a.__dlpack__(**kwargs)
+
+    def __dlpack_device__(self):
+        return self.a.__dlpack_device__()

@@ -22,7 +22,7 @@ import pytest
 import torch
 
 import ndbridge as ndb
-from conftest import LAYOUTS, as_python, data_ptr, meaningful_strides, same_value
+from conftest import LAYOUTS, DLPackProducer, as_python, data_ptr, meaningful_strides, same_value
 
 # ---------------------------------------------------------------------------------------------- the table
 
@@ -174,17 +174,6 @@ def torch_source(factory):
     return make
 
 
-class DLPackProducer:
-    """A DLPack 1.x producer over NumPy memory (takes max_version, dl_device, copy)."""
-
-    def __init__(self, a):
-        self.a = a
-
-    def __dlpack__(self, **kwargs):
-        return self.a.__dlpack__(**kwargs)
-
-    def __dlpack_device__(self):
-        return self.a.__dlpack_device__()
 
 
 class LegacyDLPackProducer(DLPackProducer):

@@ -15,7 +15,7 @@ import pytest
 import torch
 
 import ndbridge as ndb
-from conftest import same_value
+from conftest import DLPackProducer, same_value
 
 
 def ptr_numpy(a):
@@ -828,17 +828,6 @@ def test_seed_002_summary_table():
 
 # ---------------------------------------------------------------------------------------------- 003 numpy.from_dlpack
 
-class Producer:
-    """A Python object that implements the __dlpack__ and __dlpack_device__ methods (over NumPy memory)."""
-
-    def __init__(self, a):
-        self.a = a
-
-    def __dlpack__(self, **kwargs):
-        return self.a.__dlpack__(**kwargs)
-
-    def __dlpack_device__(self):
-        return self.a.__dlpack_device__()
 
 
 def test_seed_003_from_dlpack_returns_a_view_of_the_input():
@@ -855,9 +844,9 @@ def test_seed_003_from_dlpack_returns_a_view_of_the_input():
 def test_seed_003_x_implements_dlpack_and_dlpack_device():
     """x : object — A Python object that implements the __dlpack__ and __dlpack_device__ methods."""
     a = np.arange(6, dtype=np.float32).reshape(3, 2).T
-    x = ndb.from_dlpack(Producer(a))
+    x = ndb.from_dlpack(DLPackProducer(a))
     assert x.data_ptr == ptr_numpy(a) and x.strides == a.strides and x.tolist() == a.tolist()
-    assert ndb.asarray(Producer(a)).data_ptr == ptr_numpy(a)  # asarray takes producers the same way
+    assert ndb.asarray(DLPackProducer(a)).data_ptr == ptr_numpy(a)  # asarray takes producers the same way
     with pytest.raises(TypeError, match="no __dlpack__"):
         ndb.from_dlpack([1, 2, 3])
 
@@ -899,8 +888,8 @@ def test_seed_003_copy_false_never_copies_and_raises_buffer_error():
 def test_seed_003_copy_none_reuses_the_buffer_if_possible():
     """If None, the function will reuse the existing memory buffer if possible and copy otherwise. Default: None."""
     a = np.arange(3, dtype=np.int16)
-    assert ndb.from_dlpack(Producer(a), copy=None).data_ptr == ptr_numpy(a)
-    assert ndb.asarray(Producer(a), dtype="int32").tolist() == [0, 1, 2]  # a dtype change copies
+    assert ndb.from_dlpack(DLPackProducer(a), copy=None).data_ptr == ptr_numpy(a)
+    assert ndb.asarray(DLPackProducer(a), dtype="int32").tolist() == [0, 1, 2]  # a dtype change copies
 
 
 def test_seed_003_capsules_are_consumed_once():
