@@ -217,9 +217,16 @@ void bind_array(nb::module_& m) {
         }, "Permutes the axes (reverses them when none are given); a view.")
         .def_prop_ro("T", &Array::transpose, "The transposed view.")
         .def("reshape", [](const Array& a, nb::args shape, nb::handle order) {
-            return a.reshape(shape_argument(shape), order_argument(order));
+            const MemoryOrder o = order_argument(order);
+            if (o != MemoryOrder::C && o != MemoryOrder::F) fail(ErrorKind::value, "reshape: order must be 'C' or 'F'");
+            const Dims new_shape = resolve_shape(shape_argument(shape), a.size());
+            Dims strides;
+            // A view when the strides allow one, else a copy in that order first, as NumPy's reshape does.
+            if (reshape_strides(a.shape(), a.strides(), a.itemsize(), new_shape, o, strides)) return a.reshape(new_shape, o);
+            return a.copy(o).reshape(new_shape, o);
         }, nb::arg("shape"), nb::kw_only(), nb::arg("order") = "C",
-           "A view with a new shape. Raises ValueError when the strides do not allow a view (copies arrive with the copy engine).")
+           "The elements with a new shape (one -1 allowed), read in C or F order: a view when the strides allow one, "
+           "else a copy, as NumPy's reshape.")
         .def("squeeze", [](const Array& a, nb::handle axis) {
             return axis.is_none() ? a.squeeze() : a.squeeze(index_value(axis));
         }, nb::arg("axis").none() = nb::none())
