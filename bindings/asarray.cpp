@@ -634,8 +634,17 @@ Request parse_request(nb::handle dtype, nb::handle device, nb::handle copy, nb::
     return r;
 }
 
+// What the caller will hand the result to: the limits the share-or-copy decision must respect.
+const TargetTraits& target_traits(const std::string& target) {
+    if (target == "ndbridge" || target == "numpy") return kNdbridgeTarget;  // NumPy holds every ndbridge layout
+    if (target == "torch") return kTorchTarget;
+    if (target == "dlpack" || target == "jax") return kDLPackTarget;
+    fail(ErrorKind::value, "asarray: unknown target '", target, "' (expected ndbridge, numpy, torch, jax or dlpack)");
+}
+
 nb::object asarray(nb::handle obj, nb::handle dtype, nb::handle device, nb::handle copy, nb::handle order,
-                   nb::handle default_float) {
+                   nb::handle default_float, const std::string& target) {
+    const TargetTraits& traits = target_traits(target);
     const Request req = parse_request(dtype, device, copy, order, default_float);
     const ConversionRequest conv{req.dtype, req.device, req.copy, req.order};
     const Probe p = probe(obj);
@@ -660,7 +669,7 @@ nb::object asarray(nb::handle obj, nb::handle dtype, nb::handle device, nb::hand
             Array a = *array_from_memory(obj);
             ConversionRequest once = conv;
             once.copy = CopyMode::always;
-            return nb::cast(share_or_copy(a, once));
+            return nb::cast(share_or_copy(a, once, traits));
         }
         case Kind::unknown:
             fail(ErrorKind::type, "asarray: cannot convert an object of type ", py_type_name(obj),
@@ -668,10 +677,8 @@ nb::object asarray(nb::handle obj, nb::handle dtype, nb::handle device, nb::hand
         default: break;
     }
     if (p.kind == Kind::ndb_array && req.copy != CopyMode::always) {
-        const Array& a = nb::cast<const Array&>(obj);
         // The object itself, as np.asarray does, when nothing is asked that it does not already satisfy.
-        if ((!req.dtype || *req.dtype == a.dtype()) && (!req.device || *req.device == a.device()) && satisfies_order(a, req.order))
-            return nb::borrow(obj);
+        if (!copy_reason(nb::cast<const Array&>(obj), conv, traits)) return nb::borrow(obj);
     }
     bool fresh = false;
     Array view = view_of(obj, p, req, fresh);
@@ -681,7 +688,7 @@ nb::object asarray(nb::handle obj, nb::handle dtype, nb::handle device, nb::hand
         if (rest.copy == CopyMode::always) rest.copy = CopyMode::if_needed;  // the producer already copied
     }
     try {
-        return nb::cast(share_or_copy(view, rest));
+        return nb::cast(share_or_copy(view, rest, traits));
     } catch (const Error& e) {
         fail(e.kind(), "asarray: ", e.what());  // the core's reason, with the function's name
     }
@@ -734,7 +741,7 @@ nb::object from_numpy(nb::handle a) {
 void bind_asarray(nb::module_& m) {
     m.def("asarray", &asarray, nb::arg("obj").none(), nb::arg("dtype").none() = nb::none(), nb::kw_only(),
           nb::arg("device").none() = nb::none(), nb::arg("copy").none() = nb::none(), nb::arg("order").none() = "K",
-          nb::arg("default_float").none() = nb::none());
+          nb::arg("default_float").none() = nb::none(), nb::arg("target") = "ndbridge");
     m.def("frombuffer", &frombuffer, nb::arg("buffer"), nb::arg("dtype") = "uint8", nb::arg("count") = -1, nb::arg("offset") = 0);
     m.def("from_numpy", &from_numpy, nb::arg("a").none());
 }

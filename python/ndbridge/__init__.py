@@ -40,27 +40,97 @@ def str_(length):
     return dtype(f"U{int(length)}")
 
 
-def _check_like(like, requires_grad):
-    if like is not None and like != "ndbridge" and like is not _this_module:
-        raise ValueError(f"asarray: like={like!r} is not available in this build; it returns ndb.Array "
-                         "(handing arrays to NumPy, PyTorch and JAX is separate work)")
+_LIBRARIES = {"ndbridge": "ndbridge", "numpy": "numpy", "torch": "torch", "jax": "jax", "jaxlib": "jax"}
+
+
+def _library_of(like):
+    """The library named by like=: a name, a module, or an array instance (or type) of that library."""
+    if like is None or like is _this_module:
+        return "ndbridge"
+    if isinstance(like, str):
+        name = like
+    elif isinstance(like, _types.ModuleType):
+        name = like.__name__.partition(".")[0]
+    else:
+        cls = like if isinstance(like, type) else type(like)
+        name = cls.__module__.partition(".")[0]
+    if name not in _LIBRARIES:
+        raise ValueError(f"asarray: like={like!r} names no supported library (expected 'numpy', 'torch', 'jax', "
+                         "'ndbridge', one of those modules, or one of their arrays)")
+    return _LIBRARIES[name]
+
+
+def _to_numpy(x, obj, copy):
+    import numpy as np
+
+    # np.asarray would hand back a fresh ndarray object; the source itself when the result is its memory.
+    if isinstance(obj, np.ndarray) and copy is not True and isinstance(x, Array):
+        same = (x.data_ptr == obj.__array_interface__["data"][0] and x.shape == obj.shape
+                and x.strides == obj.strides and x.dtype == obj.dtype)
+        if same:
+            return obj
+    return np.asarray(x)
+
+
+def _to_torch(x, requires_grad):
+    import torch
+
+    t = torch.from_dlpack(x)  # x already satisfies torch's limits: shared, or copied by the one rule
     if requires_grad:
-        raise ValueError("asarray: requires_grad=True needs a torch result (like='torch'), which this build "
-                         "does not produce")
+        if not (t.is_floating_point() or t.is_complex()):
+            raise ValueError(f"asarray: requires_grad=True needs a floating or complex dtype, not {t.dtype}")
+        t.requires_grad_(True)
+    return t
+
+
+def _to_jax(x):
+    import jax.numpy as jnp
+
+    return jnp.from_dlpack(x)
 
 
 def asarray(obj, dtype=None, *, device=None, copy=None, order="K", like=None, requires_grad=None):
-    """Convert ``obj`` to an :class:`Array`, sharing its memory whenever the rules allow.
+    """Convert ``obj`` to an array, sharing its memory whenever the rules allow.
 
     ``obj`` may be an ndb.Array, a NumPy array, a DLPack producer (PyTorch, JAX, ...) or capsule, a
     buffer (bytes, bytearray, memoryview, array.array, mmap, ctypes), an object with
     ``__array_interface__``/``__array_struct__``/``__cuda_array_interface__``/``__array__``, a
     scalar, or nested sequences of these. ``copy=None`` shares when dtype, device, order and
     writability allow; ``copy=True`` always copies; ``copy=False`` never copies and raises
-    :class:`CopyError` naming the reason. The rules are in docs/semantics.md.
+    :class:`CopyError` naming the reason. ``like`` chooses the result's library: ``"ndbridge"``
+    (default, an :class:`Array`), ``"numpy"``, ``"torch"``, ``"jax"``, one of those modules or an
+    array of one; the same rules apply, with that library's limits (PyTorch has no read-only
+    tensors and no negative strides, so those are copied). With ``like="torch"`` Python floats
+    follow ``torch.get_default_dtype()`` and ``requires_grad=True`` gives a leaf that requires grad.
+    The rules are in docs/semantics.md.
     """
-    _check_like(like, requires_grad)
-    return _core.asarray(obj, dtype, device=device, copy=copy, order=order)
+    library = _library_of(like)
+    if requires_grad and library != "torch":
+        raise ValueError("asarray: requires_grad=True is meaningful only for a torch result (like='torch')")
+    default_float = None
+    if library == "torch":
+        import torch
+
+        if isinstance(obj, torch.Tensor) and obj.requires_grad and requires_grad and dtype is None and copy is not True:
+            return torch.asarray(obj, device=device, requires_grad=True)  # keeps the autograd history
+        default_float = torch.get_default_dtype()
+    x = _core.asarray(obj, dtype, device=device, copy=copy, order=order, default_float=default_float,
+                      target="dlpack" if library == "jax" else library)
+    if library == "numpy":
+        return _to_numpy(x, obj, copy)
+    if library == "torch":
+        return _to_torch(x, requires_grad)
+    if library == "jax":
+        return _to_jax(x)
+    return x
+
+
+def _to(self, like=None, device=None):
+    """This array handed to another library (``like=``) and/or device: ``asarray(self, like=..., device=...)``."""
+    return asarray(self, device=device, like=like)
+
+
+Array.to = _to
 
 
 def as_tensor(obj, dtype=None, device=None):
@@ -133,5 +203,6 @@ Array.__array__ = _array
 Array.numpy = _numpy
 
 import sys as _sys
+import types as _types
 
 _this_module = _sys.modules[__name__]
