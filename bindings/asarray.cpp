@@ -105,6 +105,18 @@ Probe probe_instance(nb::handle obj) {
     return {Kind::unknown};
 }
 
+// A probe result that an instance attribute may still override: nothing found on the type, or a
+// sequence type other than list/tuple/range (NumPy asks __array_interface__ before reading a sequence).
+Probe with_instance(nb::handle obj, const Probe& p) {
+    PyTypeObject* t = Py_TYPE(obj.ptr());
+    const bool plain_sequence = t == &PyList_Type || t == &PyTuple_Type || t == &PyRange_Type;
+    if (p.kind == Kind::unknown || (p.kind == Kind::sequence && !plain_sequence)) {
+        const Probe q = probe_instance(obj);
+        if (q.kind != Kind::unknown) return q;
+    }
+    return p;
+}
+
 // Per-type cache. A type's version tag changes when the type is modified and is never reused by a new
 // type, so (address, tag) cannot name a stale entry.
 Probe probe(nb::handle obj) {
@@ -112,13 +124,13 @@ Probe probe(nb::handle obj) {
     PyTypeObject* t = Py_TYPE(obj.ptr());
     const unsigned int tag = t->tp_version_tag;
     if (auto it = cache.find(t); it != cache.end() && tag != 0 && it->second.first == tag)
-        return it->second.second.kind == Kind::unknown ? probe_instance(obj) : it->second.second;
+        return with_instance(obj, it->second.second);
     const Probe p = classify(t);
     if (tag != 0) {
         if (cache.size() > 512) cache.clear();
         cache[t] = {tag, p};
     }
-    return p.kind == Kind::unknown ? probe_instance(obj) : p;
+    return with_instance(obj, p);
 }
 
 // ---------------------------------------------------------------------------------------------- sources

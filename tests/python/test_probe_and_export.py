@@ -122,3 +122,17 @@ def test_format_less_buffer_requests_are_refused_so_torch_asarray_cannot_misread
 def test_buffer_of_bfloat16_is_refused_with_a_reason():
     with pytest.raises(BufferError, match="PEP 3118"):
         memoryview(ndb.asarray(np.ones(2, dtype=ml_dtypes.bfloat16)))
+
+
+def test_array_interface_on_an_instance_of_a_sequence_type_wins_over_its_items():
+    a = np.arange(3.0)
+
+    class Items(list):
+        pass
+
+    s = Items([7, 7])
+    s.__array_interface__ = a.__array_interface__
+    s.keep = a
+    x = ndb.asarray(s)
+    assert np.asarray(s).tolist() == [0.0, 1.0, 2.0]  # NumPy's rule
+    assert x.data_ptr == np_ptr(a) and x.tolist() == [0.0, 1.0, 2.0]
