@@ -83,9 +83,27 @@ def _to_torch(x, requires_grad):
     return t
 
 
-def _to_jax(x):
+def _compact(x):
+    """Whether x's strides lay its items out densely in some axis order (what JAX's DLPack import takes)."""
+    if x.size == 0:
+        return True
+    expected = x.itemsize
+    for stride, extent in sorted((abs(s), n) for n, s in zip(x.shape, x.strides) if n != 1):
+        if stride != expected:
+            return False
+        expected *= extent
+    return True
+
+
+def _to_jax(x, copy):
     import jax.numpy as jnp
 
+    # JAX asks for a legacy capsule (no read-only flag) and takes only compact strides: copy the rest.
+    if x.readonly or not _compact(x):
+        if copy is False:
+            why = "read-only" if x.readonly else "strides that are not compact"
+            raise CopyError(f"asarray: JAX cannot take an array with {why} without a copy, and copy=False forbids it")
+        x = _core.asarray(x, copy=True, order="C")
     return jnp.from_dlpack(x)
 
 
@@ -121,7 +139,7 @@ def asarray(obj, dtype=None, *, device=None, copy=None, order="K", like=None, re
     if library == "torch":
         return _to_torch(x, requires_grad)
     if library == "jax":
-        return _to_jax(x)
+        return _to_jax(x, copy)
     return x
 
 
@@ -155,12 +173,18 @@ def frombuffer(buffer, dtype="uint8", count=-1, offset=0):
     return _core.frombuffer(buffer, dtype, count, offset)
 
 
+_HOST_DEVICE_TYPES = (1, 3, 11, 13)  # DLPack: CPU, CUDA host-pinned, ROCm host-pinned, CUDA managed
+
+
 def _array(self, dtype=None, copy=None):
     """NumPy's ``__array__`` protocol: a NumPy array sharing this array's memory (``copy=True`` copies;
     ``copy=False`` raises when a dtype change needs a copy). bfloat16 and float8 arrive as ml_dtypes
     types, which NumPy knows only through that package."""
     import numpy as np
 
+    if self.__dlpack_device__()[0] not in _HOST_DEVICE_TYPES:
+        raise TypeError(f"ndb.Array.__array__: the array is on {self.device} and NumPy reads host memory only; "
+                        "ask the producer for a host copy (asarray(obj, device='cpu'))")
     if self.dtype.kind == "V":
         try:
             import ml_dtypes
