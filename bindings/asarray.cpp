@@ -291,8 +291,7 @@ public:
         } else if (first_leaf_) {
             dtype = guess(*first_leaf_);
         } else {
-            dtype = ScalarType::float64;  // no leaf at all: an empty sequence somewhere
-            if (!req_.dtype && size_of(shape_) == 0) dtype = req_.default_float;
+            dtype = req_.default_float;  // no leaf: an empty sequence (float64, or torch's default float)
         }
         if (!req_.dtype && size_of(shape_) != 0) {
             try {
@@ -604,8 +603,9 @@ Array array_method_result(nb::handle obj, const Request& req, bool& fresh) {
 Array view_of(nb::handle obj, const Probe& p, const Request& req, bool& fresh) {
     fresh = false;
     switch (p.kind) {
-        case Kind::ndb_array:
-        case Kind::numpy_array:
+        // The kind is known: go straight to the reader instead of probing again.
+        case Kind::ndb_array: return nb::cast<Array>(obj);
+        case Kind::numpy_array: return array_from_interface(obj, obj.attr("__array_interface__"), Device::cpu());
         case Kind::buffer: return *array_from_memory(obj);
         case Kind::exchange_api:
         case Kind::dlpack: return from_dlpack_producer(obj, p, req, fresh);  // a move is a copy already
