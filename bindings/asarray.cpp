@@ -16,6 +16,7 @@
 // it is read (through its own __getitem__ or an element's Python code) and a list that contains itself
 // are named as such, not as raggedness. Nothing partial is ever returned.
 #include <algorithm>
+#include <cstring>
 #include <string>
 #include <unordered_map>
 
@@ -318,7 +319,8 @@ private:
         return n;
     }
 
-    bool is_level(nb::handle o) const {
+    static bool is_level(nb::handle o) {
+        if (PyList_CheckExact(o.ptr()) || PyTuple_CheckExact(o.ptr())) return true;  // the common case, no lookup
         const Kind k = probe(o).kind;
         return k == Kind::sequence;
     }
@@ -408,6 +410,7 @@ private:
 
     Array fill_all(nb::handle top, DType dtype, bool guessing) {
         out_ = Array::empty(dtype, shape_);
+        fast_ = dtype == DType(ScalarType::float64) ? Fast::f64 : dtype == DType(ScalarType::int64) ? Fast::i64 : Fast::none;
         guessing_ = guessing;
         index_.clear();
         ancestors_.clear();
@@ -423,6 +426,25 @@ private:
     }
 
     void walk(nb::handle o, std::size_t depth, std::byte* dst, Mode mode) {
+        // Fast path for the homogeneous case: a Python float into native float64, an int into native
+        // int64, written directly (the general path below gives the same bytes, more slowly).
+        if (depth == shape_.size() && mode == Mode::fill && fast_ != Fast::none) {
+            PyObject* p = o.ptr();
+            if (fast_ == Fast::f64 && PyFloat_CheckExact(p)) {
+                const double v = PyFloat_AS_DOUBLE(p);
+                std::memcpy(dst, &v, sizeof v);
+                return;
+            }
+            if (fast_ == Fast::i64 && PyLong_CheckExact(p)) {
+                int overflow = 0;
+                const long long v = PyLong_AsLongLongAndOverflow(p, &overflow);
+                if (overflow == 0) {
+                    const std::int64_t w = v;
+                    std::memcpy(dst, &w, sizeof w);
+                    return;
+                }
+            }
+        }
         if (depth < shape_.size() && is_level(o)) {
             nb::object fast = nb::steal(PySequence_Fast(o.ptr(), "asarray: expected a sequence"));
             if (!fast.is_valid()) throw nb::python_error();
@@ -554,6 +576,7 @@ private:
     std::vector<nb::object> keep_;
     Array out_;
     bool guessing_ = false;
+    enum class Fast : unsigned char { none, f64, i64 } fast_ = Fast::none;  ///< the fast path of walk, if any
     DTypeInference infer_;
 };
 
