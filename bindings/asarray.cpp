@@ -628,7 +628,7 @@ Array view_of(nb::handle obj, const Probe& p, const Request& req, bool& fresh) {
     switch (p.kind) {
         // The kind is known: go straight to the reader instead of probing again.
         case Kind::ndb_array: return nb::cast<Array>(obj);
-        case Kind::numpy_array: return array_from_interface(obj, obj.attr("__array_interface__"), Device::cpu());
+        case Kind::numpy_array: return array_from_numpy(obj);
         case Kind::buffer: return *array_from_memory(obj);
         case Kind::exchange_api:
         case Kind::dlpack: return from_dlpack_producer(obj, p, req, fresh);  // a move is a copy already

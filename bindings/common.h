@@ -46,6 +46,9 @@ bool is_numpy_scalar(nb::handle obj);
 /// a buffer object, or missing (then `obj` exports the buffer); ml_dtypes types are read from obj.dtype.
 Array array_from_interface(nb::handle obj, nb::handle iface, Device device);
 
+/// Views a NumPy ndarray exactly (dtype with byte order, datetimes, strings, ml_dtypes types).
+Array array_from_numpy(nb::handle obj);
+
 /// Views the memory of a NumPy array, a buffer-protocol object or an ndb.Array; nullopt when `obj`
 /// offers none of these. Errors (bad format, suboffsets, ...) raise.
 std::optional<Array> array_from_memory(nb::handle obj);

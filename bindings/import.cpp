@@ -150,9 +150,21 @@ bool is_numpy_array(nb::handle obj) { return type_derives_from(Py_TYPE(obj.ptr()
 
 bool is_numpy_scalar(nb::handle obj) { return type_derives_from(Py_TYPE(obj.ptr()), "numpy.generic"); }
 
+Array array_from_numpy(nb::handle obj) {
+    // NumPy's buffer export costs a tenth of building its __array_interface__ dict, and describes every
+    // dtype that has a PEP 3118 code; datetimes, ml_dtypes types and records have none, so NumPy
+    // refuses the buffer (or gives a format ndbridge refuses) and the interface names them instead.
+    try {
+        return array_from_buffer(obj);
+    } catch (const nb::python_error&) {
+    } catch (const Error&) {
+    }
+    return array_from_interface(obj, obj.attr("__array_interface__"), Device::cpu());
+}
+
 std::optional<Array> array_from_memory(nb::handle obj) {
     if (nb::isinstance<Array>(obj)) return nb::cast<Array>(obj);
-    if (is_numpy_array(obj)) return array_from_interface(obj, obj.attr("__array_interface__"), Device::cpu());
+    if (is_numpy_array(obj)) return array_from_numpy(obj);
     if (is_numpy_scalar(obj)) return array_from_numpy_scalar(obj);
     if (PyObject_CheckBuffer(obj.ptr())) return array_from_buffer(obj);
     return std::nullopt;

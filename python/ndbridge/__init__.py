@@ -122,6 +122,8 @@ def asarray(obj, dtype=None, *, device=None, copy=None, order="K", like=None, re
     follow ``torch.get_default_dtype()`` and ``requires_grad=True`` gives a leaf that requires grad.
     The rules are in docs/semantics.md.
     """
+    if like is None and not requires_grad:  # the common call, without the dispatch below
+        return _core.asarray(obj, dtype, device=device, copy=copy, order=order)
     library = _library_of(like)
     if requires_grad and library != "torch":
         raise ValueError("asarray: requires_grad=True is meaningful only for a torch result (like='torch')")
