@@ -30,9 +30,14 @@ std::int64_t index_value(nb::handle obj) {
     return v;
 }
 
+// A slice bound: like Python's, huge values clamp (a[10**20:] is empty) rather than fail.
 std::optional<std::int64_t> slice_part(PyObject* part) {
     if (part == Py_None) return std::nullopt;
-    return index_value(part);
+    nb::object i = nb::steal(PyNumber_Index(part));
+    if (!i.is_valid()) throw nb::python_error();
+    const Py_ssize_t v = PyNumber_AsSsize_t(i.ptr(), nullptr);  // NULL: clamp instead of raising
+    if (v == -1 && PyErr_Occurred()) throw nb::python_error();
+    return static_cast<std::int64_t>(v);
 }
 
 // One item of a Python index key; `scalar_items` counts the integers (all-integer keys give scalars).

@@ -60,9 +60,10 @@ const DLPackExchangeAPI* exchange_api_of(PyTypeObject* t) {
         PyErr_Clear();
         return nullptr;
     }
-    void* p = nullptr;
-    if (PyCapsule_CheckExact(api.ptr())) p = PyCapsule_GetPointer(api.ptr(), PyCapsule_GetName(api.ptr()));
-    else if (PyLong_Check(api.ptr())) p = PyLong_AsVoidPtr(api.ptr());
+    // Only a capsule of the agreed name is trusted with a pointer; anything else (an int, another
+    // capsule) could point anywhere, and the __dlpack__ method still works without it.
+    if (!PyCapsule_IsValid(api.ptr(), "dlpack_exchange_api")) return nullptr;
+    void* p = PyCapsule_GetPointer(api.ptr(), "dlpack_exchange_api");
     if (p == nullptr) {
         PyErr_Clear();
         return nullptr;

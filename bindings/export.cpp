@@ -125,6 +125,9 @@ int api_allocate(DLTensor* prototype, DLManagedTensorVersioned** out, void* erro
                  void (*set_error)(void*, const char*, const char*)) {
     ++exchange_api_calls;
     try {
+        if (prototype == nullptr || prototype->ndim < 0 || prototype->ndim > kMaxNdim ||
+            (prototype->ndim > 0 && prototype->shape == nullptr))
+            fail(ErrorKind::value, "DLPack allocator: the prototype needs 0 to ", kMaxNdim, " dimensions and a shape");
         const DType dtype = from_dlpack(prototype->dtype);
         const Dims shape(prototype->shape, prototype->shape + prototype->ndim);
         if (prototype->device.device_type != kDLCPU) fail(ErrorKind::buffer, "ndbridge allocates host memory only");

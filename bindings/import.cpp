@@ -31,6 +31,35 @@ Dims int_tuple(nb::handle seq, const char* field, nb::handle source) {
 
 Array array_from_buffer(nb::handle obj);
 
+struct HeldBuffer {
+    Py_buffer view;
+};
+
+void release_buffer(void* p) noexcept {
+    auto* held = static_cast<HeldBuffer*>(p);
+    if (Py_IsInitialized()) {
+        PyGILState_STATE state = PyGILState_Ensure();
+        PyBuffer_Release(&held->view);
+        PyGILState_Release(state);
+    }
+    delete held;
+}
+
+// A contiguous export of `obj` (writable when it allows, else read-only), held by the returned owner.
+Owner hold_contiguous_buffer(nb::handle obj, Py_buffer*& view) {
+    auto* held = new HeldBuffer{};
+    if (PyObject_GetBuffer(obj.ptr(), &held->view, PyBUF_WRITABLE) != 0) {
+        PyErr_Clear();
+        if (PyObject_GetBuffer(obj.ptr(), &held->view, PyBUF_SIMPLE) != 0) {
+            delete held;
+            throw nb::python_error();
+        }
+    }
+    view = &held->view;
+    return make_owner(held, release_buffer);
+}
+
+
 }  // namespace
 
 Array array_from_interface(nb::handle obj, nb::handle iface_obj, Device device) {
@@ -63,30 +92,25 @@ Array array_from_interface(nb::handle obj, nb::handle iface_obj, Device device) 
     nb::handle exporter = data.is_none() ? obj : nb::handle(data);
     if (!PyObject_CheckBuffer(exporter.ptr()))
         fail(ErrorKind::type, "__array_interface__ of ", py_type_name(obj), ": 'data' is neither a tuple nor a buffer");
-    const Array raw = array_from_buffer(exporter);
+    // Raw bytes, so contiguous ones: [0, len) must be the memory the offsets and strides below address.
+    Py_buffer* view = nullptr;
+    Owner owner = hold_contiguous_buffer(exporter, view);
     const Dims st = strides.empty() ? contiguous_strides(shape, dtype.itemsize(), MemoryOrder::C) : strides;
     const ByteExtent extent = byte_extent(shape, st, dtype.itemsize());
-    if (offset + extent.low < 0 || offset + extent.high > raw.nbytes())
-        fail(ErrorKind::value, "__array_interface__ of ", py_type_name(obj), " reaches bytes [", offset + extent.low, ", ",
-             offset + extent.high, ") of a ", raw.nbytes(), "-byte buffer");
-    return Array::wrap(raw.data() + offset, dtype, shape, strides, device, raw.readonly(), raw.owner());
+    const std::int64_t len = view->len;
+    if (offset < 0 || offset > len)
+        fail(ErrorKind::value, "__array_interface__ of ", py_type_name(obj), ": offset ", offset, " is outside the ", len,
+             "-byte buffer");
+    const std::int64_t low = offset + extent.low;  // cannot overflow: offset <= len and |extent| is checked
+    const std::int64_t high = checked_add(offset, extent.high, "__array_interface__");
+    if (extent.high > extent.low && (low < 0 || high > len))
+        fail(ErrorKind::value, "__array_interface__ of ", py_type_name(obj), " reaches bytes [", low, ", ", high, ") of a ", len,
+             "-byte buffer");
+    return Array::wrap(static_cast<std::byte*>(view->buf) + offset, dtype, shape, strides, device, view->readonly != 0,
+                       std::move(owner));
 }
 
 namespace {
-
-struct HeldBuffer {
-    Py_buffer view;
-};
-
-void release_buffer(void* p) noexcept {
-    auto* held = static_cast<HeldBuffer*>(p);
-    if (Py_IsInitialized()) {
-        PyGILState_STATE state = PyGILState_Ensure();
-        PyBuffer_Release(&held->view);
-        PyGILState_Release(state);
-    }
-    delete held;
-}
 
 // The buffer protocol: format, shape and strides honoured; the export is held as long as any view lives.
 Array array_from_buffer(nb::handle obj) {

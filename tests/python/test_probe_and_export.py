@@ -136,3 +136,56 @@ def test_array_interface_on_an_instance_of_a_sequence_type_wins_over_its_items()
     x = ndb.asarray(s)
     assert np.asarray(s).tolist() == [0.0, 1.0, 2.0]  # NumPy's rule
     assert x.data_ptr == np_ptr(a) and x.tolist() == [0.0, 1.0, 2.0]
+
+
+class _Interface:
+    def __init__(self, **iface):
+        self.__array_interface__ = dict(version=3, **iface)
+
+
+@pytest.mark.parametrize("offset", [2**63 - 5, -1, 11])
+def test_array_interface_offsets_outside_the_buffer_are_value_errors(offset):
+    obj = _Interface(shape=(10,), typestr="|u1", data=bytearray(10), offset=offset)
+    with pytest.raises((ValueError, OverflowError), match="__array_interface__"):
+        ndb.asarray(obj)
+
+
+def test_array_interface_over_a_strided_buffer_is_refused_not_misread():
+    backwards = memoryview(bytearray(b"abcdefghij"))[::-1]
+    with pytest.raises(BufferError):
+        ndb.asarray(_Interface(shape=(10,), typestr="|u1", data=backwards))
+
+
+def test_array_interface_over_a_buffer_reads_inside_it():
+    raw = bytearray(range(10))
+    x = ndb.asarray(_Interface(shape=(4,), typestr="|u1", data=raw, offset=3))
+    assert x.tolist() == [3, 4, 5, 6] and not x.readonly
+    x[0] = 99
+    assert raw[3] == 99
+    with pytest.raises(ValueError, match="reaches bytes"):
+        ndb.asarray(_Interface(shape=(8,), typestr="|u1", data=raw, offset=3))
+
+
+@pytest.mark.parametrize("api", [8, 0, "x"], ids=["int", "zero", "str"])
+def test_a_bogus_exchange_api_attribute_is_ignored_not_dereferenced(api):
+    class Producer:
+        __dlpack_c_exchange_api__ = api
+
+        def __init__(self, a):
+            self.a = a
+
+        def __dlpack__(self, **kwargs):
+            return self.a.__dlpack__(**kwargs)
+
+        def __dlpack_device__(self):
+            return self.a.__dlpack_device__()
+
+    a = np.arange(3.0)
+    assert ndb.asarray(Producer(a)).data_ptr == np_ptr(a)
+
+
+def test_huge_slice_bounds_clamp_as_in_python():
+    x = ndb.asarray(np.arange(5))
+    assert x[10**20:].shape == (0,)
+    assert x[-(10**20):2].tolist() == [0, 1]
+    assert x[::10**20].tolist() == [0]
