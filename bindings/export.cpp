@@ -22,19 +22,33 @@ std::atomic<long long> exchange_api_calls{0};
 
 // ---------------------------------------------------------------------------------------------- DLPack
 
+// Frees a tensor its consumer never took: a consumer renames the capsule to used_*, so a capsule that
+// still has its own name holds a tensor that is ours to free.
+template <class Managed>
+void free_unconsumed(PyObject* capsule, const char* name) {
+    if (!PyCapsule_IsValid(capsule, name)) return;
+    auto* t = static_cast<Managed*>(PyCapsule_GetPointer(capsule, name));
+    if (t != nullptr && t->deleter != nullptr) t->deleter(t);
+}
+
 void capsule_destructor(PyObject* capsule) {
     // Called when the capsule dies, possibly while the consumer's exception is in flight: keep it.
-    // A consumer renames the capsule to used_*; an unconsumed tensor is ours to free.
     PyObject *type = nullptr, *value = nullptr, *traceback = nullptr;
     PyErr_Fetch(&type, &value, &traceback);
-    if (PyCapsule_IsValid(capsule, "dltensor_versioned")) {
-        auto* t = static_cast<DLManagedTensorVersioned*>(PyCapsule_GetPointer(capsule, "dltensor_versioned"));
-        if (t != nullptr && t->deleter != nullptr) t->deleter(t);
-    } else if (PyCapsule_IsValid(capsule, "dltensor")) {
-        auto* t = static_cast<DLManagedTensor*>(PyCapsule_GetPointer(capsule, "dltensor"));
-        if (t != nullptr && t->deleter != nullptr) t->deleter(t);
-    }
+    free_unconsumed<DLManagedTensorVersioned>(capsule, "dltensor_versioned");
+    free_unconsumed<DLManagedTensor>(capsule, "dltensor");
     PyErr_Restore(type, value, traceback);
+}
+
+// The capsule handed to a consumer; the tensor is freed here if the capsule cannot be made.
+template <class Managed>
+nb::object make_capsule(Managed* t, const char* name) {
+    PyObject* cap = PyCapsule_New(t, name, capsule_destructor);
+    if (cap == nullptr) {
+        t->deleter(t);
+        throw nb::python_error();
+    }
+    return nb::steal(cap);
 }
 
 // The array to export: itself, or a copy when the request asks for one or a DLPack consumer could
@@ -68,22 +82,8 @@ nb::object dlpack(nb::handle self, nb::handle stream, nb::handle max_version, nb
     if (!max_version.is_none()) versioned = nb::cast<int>(nb::cast<nb::tuple>(max_version)[0]) >= 1;
     bool copied = false;
     const Array source = dlpack_export_source(a, mode, copied);
-    if (versioned) {
-        DLManagedTensorVersioned* t = export_dlpack_versioned(source, copied);
-        PyObject* cap = PyCapsule_New(t, "dltensor_versioned", capsule_destructor);
-        if (cap == nullptr) {
-            t->deleter(t);
-            throw nb::python_error();
-        }
-        return nb::steal(cap);
-    }
-    DLManagedTensor* t = export_dlpack_legacy(source);
-    PyObject* cap = PyCapsule_New(t, "dltensor", capsule_destructor);
-    if (cap == nullptr) {
-        t->deleter(t);
-        throw nb::python_error();
-    }
-    return nb::steal(cap);
+    if (versioned) return make_capsule(export_dlpack_versioned(source, copied), "dltensor_versioned");
+    return make_capsule(export_dlpack_legacy(source), "dltensor");
 }
 
 // ---- the C exchange API: C functions, no C++ exceptions may leave them

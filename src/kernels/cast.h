@@ -70,8 +70,8 @@ I float_to_int(F v) noexcept {
     if (v != v) return 0;
     constexpr auto lo = std::numeric_limits<I>::min();
     constexpr auto hi = std::numeric_limits<I>::max();
-    // Both bounds are exact in every float type used here (zero or a power of two, minus one for hi
-    // compared by >= hi + 1 which is a power of two).
+    // lo is 0 or -2**k and hi + 1 is 2**k, all exact in every float type used here, so the comparisons
+    // are exact; hi itself may round up in a narrow float, which is why hi + 1 is the bound.
     if (v <= static_cast<F>(lo)) return lo;
     if (v >= static_cast<F>(hi) + static_cast<F>(1)) return hi;
     return static_cast<I>(v);

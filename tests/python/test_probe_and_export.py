@@ -6,6 +6,7 @@ import pytest
 import torch
 
 import ndbridge as ndb
+from conftest import DLPackProducer
 
 
 def np_ptr(a):
@@ -168,17 +169,8 @@ def test_array_interface_over_a_buffer_reads_inside_it():
 
 @pytest.mark.parametrize("api", [8, 0, "x"], ids=["int", "zero", "str"])
 def test_a_bogus_exchange_api_attribute_is_ignored_not_dereferenced(api):
-    class Producer:
+    class Producer(DLPackProducer):
         __dlpack_c_exchange_api__ = api
-
-        def __init__(self, a):
-            self.a = a
-
-        def __dlpack__(self, **kwargs):
-            return self.a.__dlpack__(**kwargs)
-
-        def __dlpack_device__(self):
-            return self.a.__dlpack_device__()
 
     a = np.arange(3.0)
     assert ndb.asarray(Producer(a)).data_ptr == np_ptr(a)
