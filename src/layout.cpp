@@ -85,6 +85,21 @@ bool is_f_contiguous(std::span<const std::int64_t> shape, std::span<const std::i
     return is_contiguous(shape, strides, itemsize, true);
 }
 
+bool is_compact(std::span<const std::int64_t> shape, std::span<const std::int64_t> strides, std::int64_t itemsize) {
+    std::vector<std::pair<std::int64_t, std::int64_t>> axes;  // (|stride|, extent), extent-1 axes left out
+    for (std::size_t i = 0; i < shape.size(); ++i) {
+        if (shape[i] == 0) return true;
+        if (shape[i] != 1) axes.emplace_back(strides[i] < 0 ? -strides[i] : strides[i], shape[i]);
+    }
+    std::sort(axes.begin(), axes.end());
+    std::int64_t expected = itemsize;
+    for (const auto& [stride, extent] : axes) {
+        if (stride != expected) return false;
+        expected *= extent;
+    }
+    return true;
+}
+
 Dims contiguous_strides(std::span<const std::int64_t> shape, std::int64_t itemsize, MemoryOrder order) {
     const std::size_t n = shape.size();
     Dims strides(n);
