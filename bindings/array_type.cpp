@@ -178,7 +178,8 @@ void bind_array(nb::module_& m) {
             return named("ndb.Array.astype", [&] {
                 const Array& a = nb::cast<const Array&>(self);
                 // When nothing must change and copy=False, the caller gets this very object back, as NumPy does.
-                return hand_to(Target::ndbridge, a.astype(dtype_from_object(dtype), parse_order(order), copy), self, &a, false);
+                const ViewIdentity same = identity_of(a);
+                return hand_to(Target::ndbridge, a.astype(dtype_from_object(dtype), parse_order(order), copy), self, &same, false);
             });
         }, nb::arg("dtype").none(), nb::arg("order") = "K", nb::arg("copy") = true,
            "These elements cast to dtype (NumPy's values; see docs/decisions.md for out-of-range rules). With "

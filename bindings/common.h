@@ -158,10 +158,18 @@ Array to_array(nb::handle obj, const ConversionRequest& req);
 Target parse_like(nb::handle like);
 /// What the target can hold without a copy (the share-or-copy rule reads this).
 const TargetTraits& traits_of(Target target);
+/// What tells a result that is its source's very view (no copy was made) from a new array.
+struct ViewIdentity {
+    const std::byte* data;
+    const void* owner;
+    bool operator==(const ViewIdentity&) const = default;
+};
+inline ViewIdentity identity_of(const Array& a) noexcept { return {a.data(), a.owner().get()}; }
 /// `a` as the target's array, sharing its memory (`a` already satisfies the target's traits).
-/// `source`/`source_view`: the object converted and its view, so that an unchanged NumPy array is
-/// handed back as itself, as np.asarray does.
-nb::object hand_to(Target target, Array a, nb::handle source, const Array* source_view, bool requires_grad);
+/// `source`/`source_view`: the object converted and the identity of its view (nullptr for data that
+/// was read, not viewed); an unchanged ndb.Array or NumPy ndarray is handed back as itself, as
+/// np.asarray does: the one place of that rule.
+nb::object hand_to(Target target, Array a, nb::handle source, const ViewIdentity* source_view, bool requires_grad);
 /// A NumPy ndarray viewing `a` (kept alive by the ndarray's base).
 nb::object numpy_from_array(const Array& a);
 

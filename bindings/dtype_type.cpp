@@ -53,7 +53,9 @@ void bind_dtype(nb::module_& m) {
                 return nb::make_tuple(nb::handle(reinterpret_cast<PyObject*>(Py_TYPE(self.ptr()))),
                                       nb::make_tuple(d.kind_char() == 'V' ? name(d) : to_typestr(d)));
             });
-    m.def("promote_types", [](nb::handle a, nb::handle b) { return promote_types(dtype_from_object(a), dtype_from_object(b)); },
+    m.def("promote_types", [](nb::handle a, nb::handle b) {
+              return named("promote_types", [&] { return promote_types(dtype_from_object(a), dtype_from_object(b)); });
+          },
           "NumPy's promote_types on ndbridge dtypes.");
 }
 

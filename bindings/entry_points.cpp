@@ -12,9 +12,9 @@ namespace ndbridge::python {
 namespace {
 
 // The core's share-or-copy decision; the copy, when there is one, runs without the GIL.
-Array share_or_copy_released(const Array& view, const ConversionRequest& req, const TargetTraits& traits) {
+Array share_or_copy_released(Array view, const ConversionRequest& req, const TargetTraits& traits) {
     std::optional<std::string> reason = copy_reason(view, req, traits);
-    if (!reason) return view;
+    if (!reason) return view;  // moved out: no copy of the view's shape and strides
     nb::gil_scoped_release release;
     return copy_for(view, req, traits, *reason);
 }
@@ -86,10 +86,12 @@ nb::object convert_object(nb::handle obj, ConversionRequest req, Target target, 
         default: break;
     }
     bool fresh = false;
-    const Array view = view_of(obj, p, req, fresh);
+    Array view = view_of(obj, p, req, fresh);
     // A producer that copied (a device move, torch's lazy bits) made the copy copy=True asked for.
     if (fresh && req.copy == CopyMode::always) req.copy = CopyMode::if_needed;
-    return hand_to(target, share_or_copy_released(view, req, traits), obj, &view, requires_grad);
+    // What hand_to needs of the source to tell "unchanged": its address and layout, not a second view.
+    const ViewIdentity source = identity_of(view);
+    return hand_to(target, share_or_copy_released(std::move(view), req, traits), obj, &source, requires_grad);
 }
 
 Array to_array(nb::handle obj, const ConversionRequest& req) {

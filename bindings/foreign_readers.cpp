@@ -4,6 +4,7 @@
 // owner; nothing here copies elements. Malformed protocol data is refused with a typed error naming
 // the field, before anything is viewed.
 #include <bit>
+#include <span>
 #include <string>
 #include <unordered_map>
 
@@ -111,8 +112,9 @@ Array read_numpy(nb::handle obj) {
     const int nd = numpy_ndim(a);
     const auto* shape = reinterpret_cast<const std::int64_t*>(numpy_dims(a));
     const auto* strides = reinterpret_cast<const std::int64_t*>(numpy_strides(a));
-    const Dims shape_v(shape, shape + nd), strides_v(strides, strides + nd);
-    return Array::wrap(numpy_data(a), dtype, shape_v, strides_v, Device::cpu(), !numpy_writeable(a), owner_of(obj));
+    const auto n = static_cast<std::size_t>(nd);
+    return Array::wrap(numpy_data(a), dtype, std::span(shape, n), std::span(strides, n), Device::cpu(), !numpy_writeable(a),
+                       owner_of(obj));
 }
 
 // A NumPy scalar (np.generic, ml_dtypes scalars included): the dtype from its .dtype (scalars are always

@@ -100,10 +100,6 @@ nb::object torch_from_array(const Array& a, bool copied, bool requires_grad) {
     return tensor;
 }
 
-bool same_view(const Array& a, const Array& b) {
-    return a.data() == b.data() && a.dtype() == b.dtype() && a.shape() == b.shape() && a.strides() == b.strides() &&
-           a.readonly() == b.readonly() && a.device() == b.device();
-}
 
 }  // namespace
 
@@ -154,8 +150,8 @@ const TargetTraits& traits_of(Target target) {
     return kNdbridgeTarget;
 }
 
-nb::object hand_to(Target target, Array a, nb::handle source, const Array* source_view, bool requires_grad) {
-    const bool shared = source_view != nullptr && same_view(a, *source_view);
+nb::object hand_to(Target target, Array a, nb::handle source, const ViewIdentity* source_view, bool requires_grad) {
+    const bool shared = source_view != nullptr && identity_of(a) == *source_view;
     switch (target) {
         case Target::ndbridge:
             // The very ndb.Array when nothing changed, as np.asarray returns its input.

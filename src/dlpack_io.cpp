@@ -18,46 +18,46 @@ void call_deleter(Managed* t) noexcept {
 
 template <class Managed>
 Array import_tensor(Managed* managed, bool readonly, const char* form) {
-    if (managed == nullptr) fail(ErrorKind::value, "import_dlpack: null ", form, " tensor");
+    if (managed == nullptr) fail(ErrorKind::value, "DLPack: null ", form, " tensor");
     // From here on the deleter is ours to call exactly once: on failure now, on success by the owner.
     Owner owner = make_owner(managed, [](void* p) noexcept { call_deleter(static_cast<Managed*>(p)); });
     const DLTensor& t = managed->dl_tensor;
     if (t.ndim < 0 || t.ndim > kMaxNdim)
-        fail(ErrorKind::buffer, "import_dlpack: ", form, " tensor has ndim ", t.ndim, "; ndbridge accepts 0 to ", kMaxNdim);
-    if (t.ndim > 0 && t.shape == nullptr) fail(ErrorKind::buffer, "import_dlpack: ", form, " tensor has ndim ", t.ndim, " and no shape");
+        fail(ErrorKind::buffer, "DLPack ", form, " tensor has ndim ", t.ndim, "; ndbridge accepts 0 to ", kMaxNdim);
+    if (t.ndim > 0 && t.shape == nullptr) fail(ErrorKind::buffer, "DLPack ", form, " tensor has ndim ", t.ndim, " and no shape");
     DType dtype;
     try {
         dtype = from_dlpack(t.dtype);
     } catch (const Error& e) {
-        fail(ErrorKind::buffer, "import_dlpack: ", e.what());
+        fail(ErrorKind::buffer, "DLPack tensor: ", e.what());
     }
     Device device;
     try {
         device = device_from_dlpack(static_cast<std::int32_t>(t.device.device_type), t.device.device_id);
     } catch (const Error& e) {
-        fail(e.kind(), "import_dlpack: ", e.what());
+        fail(e.kind(), "DLPack tensor: ", e.what());
     }
     const auto nd = static_cast<std::size_t>(t.ndim);
     Dims shape(t.shape, t.shape + nd);
     for (std::size_t i = 0; i < nd; ++i)
-        if (shape[i] < 0) fail(ErrorKind::buffer, "import_dlpack: negative extent ", shape[i], " in shape ", shape_string(shape));
-    const std::int64_t size = checked_size(shape, "import_dlpack");
+        if (shape[i] < 0) fail(ErrorKind::buffer, "DLPack tensor: negative extent ", shape[i], " in shape ", shape_string(shape));
+    const std::int64_t size = checked_size(shape, "DLPack tensor");
     Dims strides;
     if (t.strides != nullptr) {
         strides.assign(t.strides, t.strides + nd);
-        for (auto& s : strides) s = checked_mul(s, dtype.itemsize(), "import_dlpack strides");
+        for (auto& s : strides) s = checked_mul(s, dtype.itemsize(), "DLPack strides");
     } else {
         strides = contiguous_strides(shape, dtype.itemsize(), MemoryOrder::C);
     }
     if (t.byte_offset > static_cast<std::uint64_t>(INT64_MAX))
-        fail(ErrorKind::overflow, "import_dlpack: byte_offset ", t.byte_offset, " does not fit in 64 bits");
-    if (t.data == nullptr && size != 0) fail(ErrorKind::buffer, "import_dlpack: null data pointer for ", size, " elements");
+        fail(ErrorKind::overflow, "DLPack tensor: byte_offset ", t.byte_offset, " does not fit in 64 bits");
+    if (t.data == nullptr && size != 0) fail(ErrorKind::buffer, "DLPack tensor: null data pointer for ", size, " elements");
     // Address arithmetic on a device pointer is only arithmetic: nothing is dereferenced here.
     auto* data = t.data == nullptr ? nullptr : static_cast<std::byte*>(t.data) + t.byte_offset;
     try {
         return Array::wrap(data, dtype, shape, strides, device, readonly, std::move(owner));
     } catch (const Error& e) {
-        fail(e.kind(), "import_dlpack: ", form, " tensor of shape ", shape_string(shape), ": ", e.what());
+        fail(e.kind(), "DLPack ", form, " tensor of shape ", shape_string(shape), ": ", e.what());
     }
 }
 
@@ -73,7 +73,7 @@ struct ExportContext {
 
 template <class Managed>
 Managed* export_tensor(const Array& a) {
-    if (const char* why = dlpack_export_obstacle(a)) fail(ErrorKind::buffer, "export_dlpack: ", why);
+    if (const char* why = dlpack_export_obstacle(a)) fail(ErrorKind::buffer, "cannot export to DLPack: ", why);
     auto ctx = std::make_unique<ExportContext<Managed>>();
     ctx->array = a;
     ctx->shape = a.shape();
@@ -101,7 +101,7 @@ Array import_dlpack(DLManagedTensorVersioned* tensor) {
     if (tensor != nullptr && tensor->version.major != NDBRIDGE_DLPACK_MAJOR_VERSION) {
         const auto major = tensor->version.major;
         call_deleter(tensor);
-        fail(ErrorKind::buffer, "import_dlpack: DLPack major version ", major, " is not supported (ndbridge reads ",
+        fail(ErrorKind::buffer, "DLPack major version ", major, " is not supported (ndbridge reads ",
              NDBRIDGE_DLPACK_MAJOR_VERSION, ".x)");
     }
     const bool readonly = tensor != nullptr && (tensor->flags & DLPACK_FLAG_BITMASK_READ_ONLY) != 0;
@@ -129,7 +129,7 @@ DLManagedTensorVersioned* export_dlpack_versioned(const Array& a, bool is_copy) 
 
 DLManagedTensor* export_dlpack_legacy(const Array& a) {
     if (a.readonly())
-        fail(ErrorKind::buffer, "export_dlpack: a read-only array cannot be exported as a legacy DLPack tensor, which "
+        fail(ErrorKind::buffer, "a read-only array cannot be exported as a legacy DLPack tensor, which "
                                 "cannot mark it read-only; ask for DLPack 1.0 (max_version=(1, 0))");
     return export_tensor<DLManagedTensor>(a);
 }
