@@ -67,13 +67,22 @@ Device dlpack_device_of(nb::handle obj) {
     return *d;
 }
 
-bool flag_is_set(nb::handle t, const char* method) {
-    nb::object r = nb::steal(PyObject_CallMethod(t.ptr(), method, nullptr));
-    if (!r.is_valid()) {
+// Attribute and method names made once: these lookups are on the per-call path of every tensor.
+PyObject* interned(const char* name) {
+    PyObject* s = PyUnicode_InternFromString(name);
+    if (s == nullptr) throw nb::python_error();
+    return s;  // kept for the life of the process
+}
+
+bool method_says_true(nb::handle t, PyObject* method) {
+    PyObject* r = PyObject_CallMethodNoArgs(t.ptr(), method);
+    if (r == nullptr) {
         PyErr_Clear();
         return false;
     }
-    return r.ptr() == Py_True;
+    const bool yes = r == Py_True;
+    Py_DECREF(r);
+    return yes;
 }
 
 // PyTorch tensors carry state that DLPack cannot express. Autograd tracking: the data is the same
@@ -82,25 +91,32 @@ bool flag_is_set(nb::handle t, const char* method) {
 // tensors and its C exchange API silently ignores the bit, so the values are materialised here, which
 // is a copy (`fresh`), refused under copy=False. Objects without these methods are returned as they are.
 nb::object plain_tensor(nb::handle obj, CopyMode copy, bool& fresh) {
+    static PyObject* const requires_grad = interned("requires_grad");
+    static PyObject* const detach = interned("detach");
+    struct LazyBit {
+        PyObject* test;
+        PyObject* resolve;
+        const char* what;
+    };
+    static const LazyBit kBits[] = {{interned("is_conj"), interned("resolve_conj"), "conjugate"},
+                                    {interned("is_neg"), interned("resolve_neg"), "negative"}};
     nb::object t = nb::borrow(obj);
-    nb::object grad = nb::steal(PyObject_GetAttrString(obj.ptr(), "requires_grad"));
+    nb::object grad = nb::steal(PyObject_GetAttr(obj.ptr(), requires_grad));
     if (!grad.is_valid()) {
         PyErr_Clear();
         return t;
     }
-    if (grad.ptr() == Py_True) t = t.attr("detach")();
-    struct LazyBit {
-        const char* test;
-        const char* resolve;
-        const char* what;
-    };
-    static constexpr LazyBit kBits[] = {{"is_conj", "resolve_conj", "conjugate"}, {"is_neg", "resolve_neg", "negative"}};
+    if (grad.ptr() == Py_True) {
+        t = nb::steal(PyObject_CallMethodNoArgs(t.ptr(), detach));
+        if (!t.is_valid()) throw nb::python_error();
+    }
     for (const LazyBit& bit : kBits) {
-        if (!flag_is_set(t, bit.test)) continue;
+        if (!method_says_true(t, bit.test)) continue;
         if (copy == CopyMode::never)
             fail(ErrorKind::copy, "the ", py_type_name(obj), " has its lazy ", bit.what, " bit set, so its memory does not hold its "
-                 "values; they exist only after ", bit.resolve, "(), a copy, and copy=False forbids it");
-        t = t.attr(bit.resolve)();
+                 "values; they exist only after ", nb::cast<std::string>(nb::handle(bit.resolve)), "(), a copy, and copy=False forbids it");
+        t = nb::steal(PyObject_CallMethodNoArgs(t.ptr(), bit.resolve));
+        if (!t.is_valid()) throw nb::python_error();
         fresh = true;
     }
     return t;

@@ -82,9 +82,9 @@ nb::object dlpack_export(nb::handle self, nb::handle stream, nb::handle max_vers
             versioned = nb::cast<int>(nb::handle(PyTuple_GET_ITEM(max_version.ptr(), 0))) >= 1;
         }
         bool copied = false;
-        const Array source = dlpack_export_source(a, mode, copied);
-        if (versioned) return make_capsule(export_dlpack_versioned(source, copied), "dltensor_versioned");
-        return make_capsule(export_dlpack_legacy(source), "dltensor");
+        Array source = dlpack_export_source(a, mode, copied);
+        if (versioned) return make_capsule(export_dlpack_versioned(std::move(source), copied), "dltensor_versioned");
+        return make_capsule(export_dlpack_legacy(std::move(source)), "dltensor");
     });
 }
 
@@ -112,8 +112,8 @@ int api_from_py_object(void* py_object, DLManagedTensorVersioned** out) {
     return guarded([&] {
         nb::handle obj(static_cast<PyObject*>(py_object));
         bool copied = false;
-        const Array source = dlpack_export_source(nb::cast<const Array&>(obj), CopyMode::if_needed, copied);
-        *out = export_dlpack_versioned(source, copied);
+        Array source = dlpack_export_source(nb::cast<const Array&>(obj), CopyMode::if_needed, copied);
+        *out = export_dlpack_versioned(std::move(source), copied);
     });
 }
 

@@ -86,15 +86,16 @@ const DLPackExchangeAPI* torch_exchange_api() {
     return api;
 }
 
-nb::object torch_from_array(const Array& a, bool copied, bool requires_grad) {
+nb::object torch_from_array(Array a, bool copied, bool requires_grad) {
     const DLPackExchangeAPI* api = torch_exchange_api();
-    DLManagedTensorVersioned* t = export_dlpack_versioned(a, copied);
+    const DType dtype = a.dtype();
+    DLManagedTensorVersioned* t = export_dlpack_versioned(std::move(a), copied);
     void* out = nullptr;
     if (api->managed_tensor_to_py_object_no_sync(t, &out) != 0) throw nb::python_error();  // torch owns `t` now
     nb::object tensor = nb::steal(static_cast<PyObject*>(out));
     if (requires_grad) {
-        if (!a.dtype().is_floating() && !a.dtype().is_complex())
-            fail(ErrorKind::value, "requires_grad=True needs a floating or complex dtype, not ", name(a.dtype()));
+        if (!dtype.is_floating() && !dtype.is_complex())
+            fail(ErrorKind::value, "requires_grad=True needs a floating or complex dtype, not ", name(dtype));
         tensor.attr("requires_grad_")(true);
     }
     return tensor;
@@ -161,7 +162,7 @@ nb::object hand_to(Target target, Array a, nb::handle source, const ViewIdentity
             // np.asarray's rule: the very ndarray when nothing changed (a subclass gives a base ndarray).
             if (shared && is_exact_ndarray(source)) return nb::borrow(source);
             return numpy_from_array(a);
-        case Target::torch: return torch_from_array(a, source_view == nullptr || !shared, requires_grad);
+        case Target::torch: return torch_from_array(std::move(a), source_view == nullptr || !shared, requires_grad);
         case Target::jax: return nb::module_::import_("jax.numpy").attr("from_dlpack")(nb::cast(std::move(a)));
     }
     return nb::none();

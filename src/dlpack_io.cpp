@@ -61,30 +61,30 @@ Array import_tensor(Managed* managed, bool readonly, const char* form) {
     }
 }
 
-// What an exported tensor's manager_ctx holds: the Array (keeping its owner alive) and the element
-// strides DLPack wants.
+// What an exported tensor's manager_ctx holds: the Array (keeping its owner alive, and lending its
+// shape, which DLPack counts in elements as it does) and the element strides DLPack wants. One
+// allocation besides the strides: exports are on the per-call path.
 template <class Managed>
 struct ExportContext {
     Managed tensor{};
     Array array;
-    Dims shape;
     Dims strides;
 };
 
 template <class Managed>
-Managed* export_tensor(const Array& a) {
+Managed* export_tensor(Array a) {
     if (const char* why = dlpack_export_obstacle(a)) fail(ErrorKind::buffer, "cannot export to DLPack: ", why);
     auto ctx = std::make_unique<ExportContext<Managed>>();
-    ctx->array = a;
-    ctx->shape = a.shape();
-    ctx->strides.resize(a.shape().size());
-    for (std::size_t i = 0; i < ctx->strides.size(); ++i) ctx->strides[i] = a.strides()[i] / a.itemsize();
+    ctx->array = std::move(a);
+    const Array& held = ctx->array;
+    ctx->strides.resize(held.shape().size());
+    for (std::size_t i = 0; i < ctx->strides.size(); ++i) ctx->strides[i] = held.strides()[i] / held.itemsize();
     DLTensor& t = ctx->tensor.dl_tensor;
-    t.data = a.data();
-    t.device = DLDevice{a.device().type, a.device().id};
-    t.ndim = a.ndim();
-    t.dtype = *to_dlpack(a.dtype());
-    t.shape = ctx->shape.data();
+    t.data = held.data();
+    t.device = DLDevice{held.device().type, held.device().id};
+    t.ndim = held.ndim();
+    t.dtype = *to_dlpack(held.dtype());
+    t.shape = const_cast<std::int64_t*>(held.shape().data());
     t.strides = ctx->strides.data();
     t.byte_offset = 0;
     ctx->tensor.manager_ctx = ctx.get();
@@ -120,18 +120,19 @@ const char* dlpack_export_obstacle(const Array& a) noexcept {
     return nullptr;
 }
 
-DLManagedTensorVersioned* export_dlpack_versioned(const Array& a, bool is_copy) {
-    DLManagedTensorVersioned* t = export_tensor<DLManagedTensorVersioned>(a);
+DLManagedTensorVersioned* export_dlpack_versioned(Array a, bool is_copy) {
+    const bool readonly = a.readonly();
+    DLManagedTensorVersioned* t = export_tensor<DLManagedTensorVersioned>(std::move(a));
     t->version = DLPackVersion{NDBRIDGE_DLPACK_MAJOR_VERSION, NDBRIDGE_DLPACK_MINOR_VERSION};
-    t->flags = (a.readonly() ? DLPACK_FLAG_BITMASK_READ_ONLY : 0) | (is_copy ? DLPACK_FLAG_BITMASK_IS_COPIED : 0);
+    t->flags = (readonly ? DLPACK_FLAG_BITMASK_READ_ONLY : 0) | (is_copy ? DLPACK_FLAG_BITMASK_IS_COPIED : 0);
     return t;
 }
 
-DLManagedTensor* export_dlpack_legacy(const Array& a) {
+DLManagedTensor* export_dlpack_legacy(Array a) {
     if (a.readonly())
         fail(ErrorKind::buffer, "a read-only array cannot be exported as a legacy DLPack tensor, which "
                                 "cannot mark it read-only; ask for DLPack 1.0 (max_version=(1, 0))");
-    return export_tensor<DLManagedTensor>(a);
+    return export_tensor<DLManagedTensor>(std::move(a));
 }
 
 }  // namespace ndbridge
