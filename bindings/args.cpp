@@ -26,16 +26,7 @@ MemoryOrder parse_order(nb::handle order) {
     Py_ssize_t n = 0;
     const char* text = PyUnicode_AsUTF8AndSize(order.ptr(), &n);
     if (text == nullptr) throw nb::python_error();
-    if (n == 1) {
-        switch (text[0]) {
-            case 'K': case 'k': return MemoryOrder::K;
-            case 'A': case 'a': return MemoryOrder::A;
-            case 'C': case 'c': return MemoryOrder::C;
-            case 'F': case 'f': return MemoryOrder::F;
-            default: break;
-        }
-    }
-    fail(ErrorKind::value, "order must be one of 'K', 'A', 'C', 'F', not ", short_repr(order));
+    return ndbridge::parse_order(std::string_view(text, static_cast<std::size_t>(n)));
 }
 
 std::optional<Device> parse_device(nb::handle device) {

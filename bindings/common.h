@@ -105,6 +105,11 @@ const DLPackExchangeAPI* exchange_api_of(PyTypeObject* type);
 /// Views a NumPy ndarray exactly (dtype with byte order, datetimes, strings, ml_dtypes types),
 /// reading its fields without a Python call.
 Array read_numpy(nb::handle obj);
+/// True for NumPy arrays of dtype object, which hold Python objects, not values: they are read as
+/// sequences (a copy; CopyError under copy=False).
+bool is_object_ndarray(nb::handle obj) noexcept;
+/// Reads an object array's elements as asarray reads a nested sequence.
+Array read_object_array(nb::handle obj, const ConversionRequest& req);
 /// The DType of a NumPy dtype object (cached by object).
 DType dtype_of_numpy_descr(PyObject* descr);
 /// A NumPy scalar (np.generic): its bytes, read-only.

@@ -63,13 +63,14 @@ Array view_of(nb::handle obj, const Probe& p, const ConversionRequest& req, bool
 nb::object convert_object(nb::handle obj, ConversionRequest req, Target target, bool requires_grad) {
     const TargetTraits& traits = traits_of(target);
     const Probe p = probe(obj);
-    switch (p.kind) {
+    const bool object_array = p.kind == Kind::numpy_array && is_object_ndarray(obj);
+    switch (object_array ? Kind::sequence : p.kind) {
         case Kind::python_scalar:
         case Kind::string:
         case Kind::sequence: {
-            check_readable(obj, req, "not an array");
+            check_readable(obj, req, object_array ? "an object array (it holds Python objects, not values)" : "not an array");
             if (target == Target::torch) req.default_float = torch_default_float();
-            Array a = read_sequence(obj, req);
+            Array a = object_array ? read_object_array(obj, req) : read_sequence(obj, req);
             // Built in C order in the final dtype, which every target holds; F is one more layout pass.
             if (req.order == MemoryOrder::F && !a.is_f_contiguous()) {
                 nb::gil_scoped_release release;
@@ -101,6 +102,9 @@ Array to_array(nb::handle obj, const ConversionRequest& req) {
         case Kind::string:
         case Kind::sequence: return read_sequence(obj, req);
         case Kind::numpy_scalar: return read_numpy_scalar(obj);
+        case Kind::numpy_array:
+            if (is_object_ndarray(obj)) return read_object_array(obj, req);
+            break;
         case Kind::unknown: cannot_convert(obj);
         default: break;
     }

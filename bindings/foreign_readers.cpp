@@ -105,6 +105,18 @@ DType dtype_of_numpy_descr(PyObject* descr) {
     return d;
 }
 
+bool is_object_ndarray(nb::handle obj) noexcept {
+    return numpy_descr(reinterpret_cast<PyArrayObject*>(obj.ptr()))->type_num == NPY_OBJECT;
+}
+
+Array read_object_array(nb::handle obj, const ConversionRequest& req) {
+    if (req.copy == CopyMode::never)
+        fail(ErrorKind::copy, "an object array holds Python objects, not values, so its values are always copied; copy=False "
+             "forbids that");
+    // tolist() gives the elements themselves in nested lists (a 0-d array gives its one element).
+    return read_sequence(obj.attr("tolist")(), req);
+}
+
 Array read_numpy(nb::handle obj) {
     auto* a = reinterpret_cast<PyArrayObject*>(obj.ptr());
     static_assert(sizeof(npy_intp) == sizeof(std::int64_t));
@@ -320,6 +332,10 @@ Array read_array_method(nb::handle obj, const ConversionRequest& req, bool& fres
     if (r == nullptr) throw nb::python_error();
     nb::object result = nb::steal(r);
     const Kind k = probe(result).kind;
+    if (k == Kind::numpy_array && is_object_ndarray(result)) {  // pandas' frames of mixed columns
+        fresh = true;
+        return read_object_array(result, req);
+    }
     if (k == Kind::numpy_array) return read_numpy(result);
     if (k == Kind::ndb_array) return nb::cast<Array>(result);
     fail(ErrorKind::type, py_type_name(obj), ".__array__() returned a ", py_type_name(result), ", not an array");

@@ -319,21 +319,20 @@ DType DType::timedelta64(TimeUnit unit) noexcept {
     return d;
 }
 
-DType DType::bytes(std::int64_t length) {
-    if (length < 1 || length > (std::int64_t{1} << 40))
-        fail(ErrorKind::value, "byte-string length ", length, " is out of range (1 to 2**40)");
-    DType d(ScalarType::bytes);
+// Lengths are bounded so that an item's size in bytes (4 per UCS-4 character) stays below 2**40.
+DType DType::string(ScalarType type, std::int64_t length) {
+    const int limit_bits = type == ScalarType::bytes ? 40 : 38;
+    if (length < 1 || length > (std::int64_t{1} << limit_bits))
+        fail(ErrorKind::value, type == ScalarType::bytes ? "byte-string" : "unicode string", " length ", length,
+             " is out of range (1 to 2**", limit_bits, ")");
+    DType d(type);
     d.length_ = length;
     return d;
 }
 
-DType DType::unicode(std::int64_t length) {
-    if (length < 1 || length > (std::int64_t{1} << 38))
-        fail(ErrorKind::value, "unicode string length ", length, " is out of range (1 to 2**38)");
-    DType d(ScalarType::unicode);
-    d.length_ = length;
-    return d;
-}
+DType DType::bytes(std::int64_t length) { return string(ScalarType::bytes, length); }
+
+DType DType::unicode(std::int64_t length) { return string(ScalarType::unicode, length); }
 
 DTypeKind DType::kind() const noexcept { return info(type_).kind; }
 

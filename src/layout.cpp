@@ -20,7 +20,7 @@ MemoryOrder parse_order(std::string_view text) {
             default: break;
         }
     }
-    fail(ErrorKind::value, "order: '", text, "' is not a memory order (expected one of 'K', 'A', 'C', 'F')");
+    fail(ErrorKind::value, "order must be one of 'K', 'A', 'C', 'F', not '", text, "'");
 }
 
 std::int64_t checked_mul(std::int64_t a, std::int64_t b, std::string_view what) {

@@ -79,6 +79,8 @@ public:
     }
 
 private:
+    static DType string(ScalarType type, std::int64_t length);
+
     ScalarType type_ = ScalarType::float64;
     bool swapped_ = false;
     TimeUnit unit_ = TimeUnit::generic;

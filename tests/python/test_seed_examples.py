@@ -244,11 +244,16 @@ def test_seed_001_fixed_length_string_dtypes():
     assert ndb.asarray(np.str_("hello")).dtype == ndb.str_(5)
 
 
-def test_seed_001_object_arrays_are_refused():
+def test_seed_001_object_arrays_convert_their_elements():
     """np.object_: Allows storing any Python object, including mixed types, strings, or other arrays."""
-    # Deliberate: ndbridge holds no Python objects; an object array is a TypeError naming the dtype.
-    with pytest.raises(TypeError, match="object"):
-        ndb.asarray(np.array([1, "a", [2]], dtype=object))
+    # ndbridge holds no Python objects: an object array's elements are read as a sequence's (a copy), as
+    # np.array(a.tolist()) reads them; a mix no array dtype holds is a TypeError naming the rule.
+    x = ndb.asarray(np.array([1, 2.5, True], dtype=object))
+    assert x.dtype == ndb.float64 and x.tolist() == [1.0, 2.5, 1.0]
+    with pytest.raises(TypeError, match="mixes strings and numbers"):
+        ndb.asarray(np.array([1, "a", 2.5], dtype=object))
+    with pytest.raises(ValueError, match="inhomogeneous"):  # an element that is a list: ragged, as in NumPy
+        ndb.asarray(np.array([1, 2, [2]], dtype=object))
 
 
 @pytest.mark.parametrize("unit", ["Y", "M", "D", "h", "m", "s", "ms", "us", "ns", "ps", "fs", "as"])
@@ -633,8 +638,8 @@ def test_seed_002_mixed_types_select_numeric_columns():
 def test_seed_002_string_column_cannot_convert():
     """'str_col': ['a', 'b', 'c']  # Can't convert to tensor"""
     df_mixed = pd.DataFrame({"int_col": [1, 2, 3], "str_col": ["a", "b", "c"]})
-    with pytest.raises(TypeError, match="object"):
-        ndb.tensor(df_mixed.values)  # an object array: ndbridge holds no Python objects
+    with pytest.raises(TypeError, match="mixes strings and numbers"):
+        ndb.tensor(df_mixed.values)  # an object array of numbers and text: no array dtype holds both
     strings = ndb.asarray(df_mixed["str_col"].to_numpy(dtype=str))  # text as text is fine
     assert strings.dtype == ndb.str_(1) and strings.tolist() == ["a", "b", "c"]
 
@@ -686,11 +691,11 @@ def test_seed_002_categorical_one_hot_encoding():
     df_cat = pd.DataFrame({"category": ["A", "B", "A", "C", "B"], "value": [1.0, 2.0, 3.0, 4.0, 5.0]})
     one_hot = pd.get_dummies(df_cat["category"], prefix="cat")
     df_encoded = pd.concat([one_hot, df_cat[["value"]]], axis=1)
-    # bool and float columns make .values an object array, which torch.tensor refuses as well; ndbridge
-    # says which dtype it got. Asking pandas for the numbers is the working spelling.
+    # bool and float columns make .values an object array, which torch.tensor refuses; ndbridge reads
+    # its elements, as NumPy does, and gives pandas' own float32 values.
     assert df_encoded.values.dtype == object
-    with pytest.raises(TypeError, match="object"):
-        ndb.tensor(df_encoded.values, dtype=torch.float32)
+    from_object = ndb.tensor(df_encoded.values, dtype=torch.float32)
+    assert from_object.tolist() == df_encoded.to_numpy(dtype=np.float32).tolist()
     tensor_onehot = ndb.tensor(df_encoded.to_numpy(dtype=np.float32))
     assert tensor_onehot.dtype == ndb.float32 and tensor_onehot.shape == (5, 4)
     assert tensor_onehot.tolist() == df_encoded.to_numpy(dtype=np.float32).tolist()
