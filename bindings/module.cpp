@@ -52,4 +52,5 @@ NB_MODULE(_core, m) {
     bind_dlpack(m);
     bind_asarray(m);
     bind_export(m);
+    bind_threads(m);
 }

@@ -14,9 +14,12 @@
 
 #include "kernels/byteswap.h"
 #include "kernels/cast_table.h"
+#include "kernels/raw_copy.h"
 #include "kernels/strings.h"
 #include "kernels/time.h"
 #include "ndbridge/error.h"
+#include "ndbridge/threads.h"
+#include "parallel.h"
 
 namespace ndbridge {
 namespace {
@@ -71,19 +74,36 @@ std::vector<Axis> plan_axes(const Array& dst, const Dims& src_strides) {
     return merged;
 }
 
-// Calls run(dst, src, n, dst_stride, src_stride) for every innermost run of the plan.
+// Calls run(dst, src, n, dst_stride, src_stride) for the elements [begin, end) of the plan, numbered in
+// iteration order (innermost fastest), one call per (part of an) innermost run.
 template <class Run>
-void for_each_run(const std::vector<Axis>& axes, std::byte* dst, const std::byte* src, Run&& run) {
+void for_each_run(const std::vector<Axis>& axes, std::byte* dst, const std::byte* src, std::int64_t begin, std::int64_t end,
+                  const Run& run) {
+    if (begin >= end) return;
     if (axes.empty()) {
         run(dst, src, 1, 0, 0);
         return;
     }
-    const Axis inner = axes.back();
-    const std::size_t outer_n = axes.size() - 1;
+    const std::size_t nd = axes.size();
     std::array<std::int64_t, kMaxNdim> counter{};
+    std::int64_t rest = begin;
+    for (std::size_t k = nd; k-- > 0;) {
+        counter[k] = rest % axes[k].extent;
+        rest /= axes[k].extent;
+        dst += counter[k] * axes[k].dst_stride;
+        src += counter[k] * axes[k].src_stride;
+    }
+    const Axis inner = axes.back();
+    std::int64_t todo = end - begin;
     while (true) {
-        run(dst, src, inner.extent, inner.dst_stride, inner.src_stride);
-        std::size_t k = outer_n;
+        const std::int64_t n = std::min(inner.extent - counter[nd - 1], todo);
+        run(dst, src, n, inner.dst_stride, inner.src_stride);
+        todo -= n;
+        if (todo == 0) return;
+        dst -= counter[nd - 1] * inner.dst_stride;  // back to the run's start, then step the outer axes
+        src -= counter[nd - 1] * inner.src_stride;
+        counter[nd - 1] = 0;
+        std::size_t k = nd - 1;
         while (k > 0) {
             --k;
             dst += axes[k].dst_stride;
@@ -92,10 +112,20 @@ void for_each_run(const std::vector<Axis>& axes, std::byte* dst, const std::byte
             dst -= axes[k].dst_stride * axes[k].extent;
             src -= axes[k].src_stride * axes[k].extent;
             counter[k] = 0;
-            if (k == 0) return;
         }
-        if (outer_n == 0) return;
     }
+}
+
+// Runs `run` over every element of the plan, split across the pool when the work is large enough.
+template <class Run>
+void run_plan(const std::vector<Axis>& axes, const Array& dst, const Array& src, int threads, const Run& run) {
+    const std::int64_t size = dst.size();
+    const std::int64_t bytes = size * (dst.itemsize() + src.itemsize());
+    const int wanted = static_cast<int>(std::clamp<std::int64_t>(bytes / detail::parallel_grain(), 1, threads));
+    const int used = detail::parallel_for(size, wanted, [&](std::int64_t begin, std::int64_t end) {
+        for_each_run(axes, dst.data(), src.data(), begin, end, run);
+    });
+    detail::note_copy_threads(used);
 }
 
 // ---------------------------------------------------------------------------------------------- kernels
@@ -182,7 +212,11 @@ void copy_into(const Array& dst, const Array& src) {
     const DType from = src.dtype(), to = dst.dtype();
     if (!can_convert(from, to)) impossible(from, to);
     const Dims src_strides = broadcast_strides(src, dst.shape());
-    if (dst.size() == 0) return;
+    const int threads = get_num_threads();
+    if (dst.size() == 0) {
+        detail::note_copy_threads(1);
+        return;
+    }
 
     if (ranges_overlap(dst, src)) {
         if (dst.data() == src.data() && from == to && dst.shape() == src.shape() && dst.strides() == src.strides()) return;
@@ -195,19 +229,26 @@ void copy_into(const Array& dst, const Array& src) {
     }
     const std::vector<Axis> axes = plan_axes(dst, src_strides);
 
+    if (from == to) {  // any dtype, same byte order: items move as bytes
+        const std::int64_t size = from.itemsize();
+        run_plan(axes, dst, src, threads, [size](std::byte* d, const std::byte* s, std::int64_t n, std::int64_t ds, std::int64_t ss) {
+            kernels::raw_copy(d, ds, s, ss, n, size);
+        });
+        return;
+    }
     if (from.is_numeric() || to.is_numeric()) {
         // Numbers, or time <-> integer as raw int64 counts.
         const ScalarType s = from.is_time() ? ScalarType::int64 : from.type();
         const ScalarType d = to.is_time() ? ScalarType::int64 : to.type();
         const NumericKernel kernel{kernels::numeric_cast_loop(s, d), from.itemsize(), to.itemsize(),
                                    from.swap_unit(), to.swap_unit(), !from.is_native(), !to.is_native()};
-        for_each_run(axes, dst.data(), src.data(), kernel);
+        run_plan(axes, dst, src, threads, kernel);
         return;
     }
     if (from.is_time()) {
         const kernels::TimeConverter conv(from, to);
         const bool ss = !from.is_native(), ds = !to.is_native();
-        for_each_run(axes, dst.data(), src.data(),
+        run_plan(axes, dst, src, threads,
                      [&](std::byte* d, const std::byte* s, std::int64_t n, std::int64_t dstr, std::int64_t sstr) {
                          for (std::int64_t i = 0; i < n; ++i)
                              kernels::store_swapped(d + i * dstr, conv(kernels::load_swapped<std::int64_t>(s + i * sstr, ss)), ds);
@@ -216,7 +257,7 @@ void copy_into(const Array& dst, const Array& src) {
     }
     // Strings. Unicode to bytes (and bytes to unicode) needs ASCII: checked before anything is written.
     if (from.kind() != to.kind()) {
-        for_each_run(axes, dst.data(), src.data(),
+        run_plan(axes, dst, src, threads,
                      [&](std::byte*, const std::byte* s, std::int64_t n, std::int64_t, std::int64_t sstr) {
                          for (std::int64_t i = 0; i < n; ++i)
                              if (const char32_t ch = kernels::first_non_ascii(s + i * sstr, from))
@@ -224,7 +265,7 @@ void copy_into(const Array& dst, const Array& src) {
                                       ": character U+", std::hex, static_cast<std::uint32_t>(ch), " is not ASCII");
                      });
     }
-    for_each_run(axes, dst.data(), src.data(),
+    run_plan(axes, dst, src, threads,
                  [&](std::byte* d, const std::byte* s, std::int64_t n, std::int64_t dstr, std::int64_t sstr) {
                      for (std::int64_t i = 0; i < n; ++i) kernels::copy_string(d + i * dstr, to, s + i * sstr, from);
                  });

@@ -5,7 +5,7 @@ nested sequences into arrays, sharing memory whenever the rules allow, and hands
 and DLPack consumers without a copy. The rules are in docs/semantics.md and docs/decisions.md.
 """
 from . import _core
-from ._core import Array, CopyError, Flags, dtype, from_dlpack, promote_types, MAX_NDIM
+from ._core import Array, CopyError, Flags, dtype, from_dlpack, promote_types, MAX_NDIM, set_num_threads, get_num_threads
 from ._repr import array_repr as _array_repr, array_str as _array_str
 
 __all__ = [
@@ -14,6 +14,7 @@ __all__ = [
     "bool_", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
     "float16", "bfloat16", "float32", "float64", "longdouble", "complex64", "complex128", "clongdouble",
     "float8_e4m3fn", "float8_e5m2", "datetime64", "timedelta64", "bytes_", "str_",
+    "set_num_threads", "get_num_threads",
 ]
 
 CopyError.__module__ = "ndbridge"
