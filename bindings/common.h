@@ -196,5 +196,6 @@ const PyType_Slot* array_type_slots();
 void bind_dtype(nb::module_& m);
 void bind_array(nb::module_& m);
 void bind_entry_points(nb::module_& m);
+void bind_threads(nb::module_& m);
 
 }  // namespace ndbridge::python

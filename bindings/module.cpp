@@ -53,4 +53,5 @@ NB_MODULE(_core, m) {
     bind_dtype(m);
     bind_array(m);
     bind_entry_points(m);
+    bind_threads(m);
 }

@@ -7,6 +7,7 @@
 #include <nanobind/stl/string.h>
 
 #include "common.h"
+#include "kernels/time.h"
 #include "ndbridge/error.h"
 
 namespace ndbridge::python {
@@ -143,22 +144,6 @@ Scalar scalar_from_object(nb::handle value) {
 
 namespace {
 
-// Days since 1970-01-01 to a civil date (proleptic Gregorian), exact for every int64 day count in range.
-void civil_from_days(std::int64_t z, std::int64_t& y, unsigned& m, unsigned& d) {
-    z += 719468;
-    const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    const auto doe = static_cast<unsigned>(z - era * 146097);
-    const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    y = static_cast<std::int64_t>(yoe) + era * 400;
-    const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    const unsigned mp = (5 * doy + 2) / 153;
-    d = doy - (153 * mp + 2) / 5 + 1;
-    m = mp < 10 ? mp + 3 : mp - 9;
-    if (m <= 2) ++y;
-}
-
-std::int64_t floor_div(std::int64_t a, std::int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
-
 nb::object time_to_object(DType dtype, std::int64_t count) {
     if (count == TimeCount::kNaT) return nb::none();
     nb::module_ dt = nb::module_::import_("datetime");
@@ -184,7 +169,10 @@ nb::object time_to_object(DType dtype, std::int64_t count) {
         std::int64_t days = 0;
         switch (unit) {
             case TimeUnit::Y: return dt.attr("date")(1970 + count, 1, 1);
-            case TimeUnit::M: return dt.attr("date")(1970 + floor_div(count, 12), count - 12 * floor_div(count, 12) + 1, 1);
+            case TimeUnit::M: {
+                const auto years = static_cast<std::int64_t>(kernels::floor_div(count, 12));
+                return dt.attr("date")(1970 + years, count - 12 * years + 1, 1);
+            }
             case TimeUnit::W: days = count * 7; break;
             case TimeUnit::D: days = count; break;
             default:
@@ -195,10 +183,8 @@ nb::object time_to_object(DType dtype, std::int64_t count) {
                 }
                 return nb::int_(count);
         }
-        std::int64_t y = 0;
-        unsigned mo = 0, d = 0;
-        civil_from_days(days, y, mo, d);
-        return dt.attr("date")(y, mo, d);
+        const kernels::CivilDate date = kernels::civil_from_days(days);
+        return dt.attr("date")(static_cast<std::int64_t>(date.year), date.month, date.day);
     } catch (const nb::python_error&) {
         // Outside datetime's years 1..9999: NumPy gives the raw count too.
         return nb::int_(count);

@@ -407,9 +407,9 @@ std::string to_typestr(DType dtype) {
     char order = '|';
     if (dtype.swap_unit() > 1) order = (dtype.is_native() == kLittleEndian) ? '<' : '>';
     std::string out = detail::concat(order, t.typestr_kind);
-    if (dtype.kind() == DTypeKind::bytes || dtype.kind() == DTypeKind::unicode) return out + std::to_string(dtype.length());
+    if (dtype.is_string()) return out + std::to_string(dtype.length());
     out += std::to_string(dtype.itemsize());
-    if ((dtype.kind() == DTypeKind::datetime || dtype.kind() == DTypeKind::timedelta) && dtype.unit() != TimeUnit::generic)
+    if (dtype.is_time() && dtype.unit() != TimeUnit::generic)
         out += detail::concat("[", to_string(dtype.unit()), "]");
     return out;
 }
@@ -440,7 +440,7 @@ std::string to_pep3118(DType dtype) {
         prefix = kLittleEndian ? ">" : "<";
         code = t.pep_standard;
     }
-    if (dtype.kind() == DTypeKind::bytes || dtype.kind() == DTypeKind::unicode)
+    if (dtype.is_string())
         return detail::concat(prefix, dtype.length(), code);
     return prefix + code;
 }
@@ -586,13 +586,11 @@ DType promote_types(DType a, DType b) {
     if (a.is_numeric() && b.is_numeric()) return promote_numeric(a, b);
     const DTypeKind ka = a.kind();
     const DTypeKind kb = b.kind();
-    if ((ka == DTypeKind::datetime || ka == DTypeKind::timedelta) && ka == kb) {
+    if (a.is_time() && ka == kb) {
         const TimeUnit unit = promote_time_units(a, b);
         return ka == DTypeKind::datetime ? DType::datetime64(unit) : DType::timedelta64(unit);
     }
-    const bool sa = ka == DTypeKind::bytes || ka == DTypeKind::unicode;
-    const bool sb = kb == DTypeKind::bytes || kb == DTypeKind::unicode;
-    if (sa && sb) {
+    if (a.is_string() && b.is_string()) {
         const std::int64_t n = a.length() > b.length() ? a.length() : b.length();
         return (ka == DTypeKind::unicode || kb == DTypeKind::unicode) ? DType::unicode(n) : DType::bytes(n);
     }

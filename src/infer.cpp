@@ -42,8 +42,7 @@ bool DTypeInference::empty() const noexcept {
 
 DType DTypeInference::result(DType default_float) const {
     const bool numbers = seen_bool_ || seen_int_ || seen_float_ || seen_complex_ || (typed_ && typed_->is_numeric());
-    const bool strings = seen_bytes_ || seen_unicode_ || (typed_ && (typed_->kind() == DTypeKind::bytes ||
-                                                                     typed_->kind() == DTypeKind::unicode));
+    const bool strings = seen_bytes_ || seen_unicode_ || (typed_ && typed_->is_string());
     if (seen_bytes_ && seen_unicode_)
         fail(ErrorKind::type, "the data mixes bytes and str; ndbridge does not guess an encoding "
                               "(decode the bytes or encode the strings first)");

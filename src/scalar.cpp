@@ -6,8 +6,11 @@
 #include <limits>
 #include <vector>
 
+#include "kernels/byteswap.h"
 #include "kernels/cast.h"
 #include "kernels/float_formats.h"
+#include "kernels/strings.h"
+#include "ndbridge/copy.h"
 #include "ndbridge/error.h"
 
 namespace ndbridge {
@@ -18,30 +21,14 @@ using kernels::Float16Format;
 using kernels::Float8E4M3FNFormat;
 using kernels::Float8E5M2Format;
 
-// Copies `n` bytes, reversing each `unit`-byte group when the dtype is not in native order.
-void copy_swapped(std::byte* dst, const std::byte* src, std::int64_t n, std::int64_t unit, bool swap) {
-    if (!swap || unit == 1) {
-        std::memcpy(dst, src, static_cast<std::size_t>(n));
-        return;
-    }
-    for (std::int64_t g = 0; g < n; g += unit)
-        for (std::int64_t b = 0; b < unit; ++b) dst[g + b] = src[g + unit - 1 - b];
-}
-
 template <class T>
 T read_native(DType dtype, const std::byte* p) {
-    T v;
-    std::byte buf[sizeof(T)];
-    copy_swapped(buf, p, sizeof(T), dtype.swap_unit(), !dtype.is_native());
-    std::memcpy(&v, buf, sizeof(T));
-    return v;
+    return kernels::load_swapped<T>(p, !dtype.is_native(), dtype.swap_unit());
 }
 
 template <class T>
 void write_native(DType dtype, std::byte* p, const T& v) {
-    std::byte buf[sizeof(T)];
-    std::memcpy(buf, &v, sizeof(T));
-    copy_swapped(p, buf, sizeof(T), dtype.swap_unit(), !dtype.is_native());
+    kernels::store_swapped<T>(p, v, !dtype.is_native(), dtype.swap_unit());
 }
 
 const char* value_kind(const Scalar& v) {
@@ -187,7 +174,7 @@ Scalar load_scalar(DType dtype, const std::byte* p) {
         }
         case ScalarType::unicode: {
             std::u32string s(static_cast<std::size_t>(dtype.length()), U'\0');
-            for (std::int64_t i = 0; i < dtype.length(); ++i) s[static_cast<std::size_t>(i)] = read_native<char32_t>(dtype, p + 4 * i);
+            for (std::int64_t i = 0; i < dtype.length(); ++i) s[static_cast<std::size_t>(i)] = kernels::load_char(p, dtype, i);
             const auto end = s.find_last_not_of(U'\0');
             s.erase(end == std::u32string::npos ? 0 : end + 1);
             return s;
@@ -254,7 +241,7 @@ void store_scalar(DType dtype, std::byte* p, const Scalar& value) {
             if (s == nullptr) fail(ErrorKind::type, "cannot store a ", value_kind(value), " in dtype ", name(dtype), " (expected str)");
             for (std::int64_t i = 0; i < dtype.length(); ++i) {
                 const auto k = static_cast<std::size_t>(i);
-                write_native<char32_t>(dtype, p + 4 * i, k < s->size() ? (*s)[k] : U'\0');
+                kernels::store_char(p, dtype, i, k < s->size() ? (*s)[k] : U'\0');
             }
             return;
         }
@@ -266,24 +253,11 @@ void fill(const Array& dst, const Scalar& value) {
     if (dst.readonly()) fail(ErrorKind::value, "assignment destination is read-only");
     if (!dst.device().host_accessible())
         fail(ErrorKind::value, "cannot write to an array on device ", to_string(dst.device()), " from the host");
-    // Convert once into a scratch element; a bad value fails here, before anything is written.
-    std::vector<std::byte> item(static_cast<std::size_t>(dst.itemsize()));
+    // Convert once into a 0-d array of dst's dtype (a bad value fails here, before anything is written),
+    // then broadcast it with the copy engine.
+    const Array item = Array::empty(dst.dtype(), {});
     store_scalar(dst.dtype(), item.data(), value);
-    if (dst.size() == 0) return;
-    const int nd = dst.ndim();
-    std::vector<std::int64_t> counter(static_cast<std::size_t>(nd), 0);
-    std::byte* p = dst.data();
-    const auto n = static_cast<std::size_t>(dst.itemsize());
-    for (std::int64_t k = 0; k < dst.size(); ++k) {
-        std::memcpy(p, item.data(), n);
-        for (int d = nd - 1; d >= 0; --d) {
-            const auto ud = static_cast<std::size_t>(d);
-            p += dst.strides()[ud];
-            if (++counter[ud] < dst.shape()[ud]) break;
-            p -= dst.strides()[ud] * dst.shape()[ud];
-            counter[ud] = 0;
-        }
-    }
+    copy_into(dst, item);
 }
 
 }  // namespace ndbridge

@@ -70,6 +70,8 @@ public:
     bool is_floating() const noexcept;  ///< float16/bfloat16/float8/float32/float64/longdouble
     bool is_complex() const noexcept { return kind() == DTypeKind::complex; }
     bool is_integer() const noexcept { return kind() == DTypeKind::signed_int || kind() == DTypeKind::unsigned_int; }
+    bool is_string() const noexcept { return kind() == DTypeKind::bytes || kind() == DTypeKind::unicode; }  ///< S or U
+    bool is_time() const noexcept { return kind() == DTypeKind::datetime || kind() == DTypeKind::timedelta; }  ///< M8 or m8
 
     /// NumPy's single-letter kind: 'b' 'i' 'u' 'f' 'c' 'M' 'm' 'S' 'U' ('V' for bfloat16/float8, as ml_dtypes).
     char kind_char() const noexcept;

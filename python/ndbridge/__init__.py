@@ -9,7 +9,7 @@ Every function here is the extension's own (no Python wrapper between the caller
 """
 from . import _core
 from ._core import (Array, CopyError, Flags, dtype, promote_types, MAX_NDIM, asarray, as_tensor, tensor, from_dlpack,
-                    from_numpy, frombuffer)
+                    from_numpy, frombuffer, set_num_threads, get_num_threads)
 from . import _repr  # noqa: F401  (adds Array.__repr__ and Array.__str__)
 
 __all__ = [
@@ -18,6 +18,7 @@ __all__ = [
     "bool_", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
     "float16", "bfloat16", "float32", "float64", "longdouble", "complex64", "complex128", "clongdouble",
     "float8_e4m3fn", "float8_e5m2", "datetime64", "timedelta64", "bytes_", "str_",
+    "set_num_threads", "get_num_threads",
 ]
 
 CopyError.__module__ = "ndbridge"
