@@ -168,10 +168,13 @@ void bind_array(nb::module_& m) {
                 ConversionRequest req;
                 if (probe(value).kind == Kind::sequence) req.dtype = v.dtype();
                 const Array source = to_array(value, req);
-                copy_into(v, source);  // casts, broadcasts, handles overlap; checks everything first
+                copying(v.nbytes(), [&] { copy_into(v, source); });  // casts, broadcasts, handles overlap; checks first
             });
         }, nb::arg("key").none(), nb::arg("value").none())
-        .def("copy", [](const Array& a, nb::handle order) { return a.copy(parse_order(order)); }, nb::arg("order") = "K",
+        .def("copy", [](const Array& a, nb::handle order) {
+            const MemoryOrder o = parse_order(order);
+            return copying(a.nbytes(), [&] { return a.copy(o); });
+        }, nb::arg("order") = "K",
              "A new array with these elements, laid out by order: K keeps this array's stride order (positive), "
              "A is F for F-contiguous arrays else C, C and F force the layout.")
         .def("astype", [](nb::handle self, nb::handle dtype, nb::handle order, bool copy) -> nb::object {
@@ -179,7 +182,10 @@ void bind_array(nb::module_& m) {
                 const Array& a = nb::cast<const Array&>(self);
                 // When nothing must change and copy=False, the caller gets this very object back, as NumPy does.
                 const ViewIdentity same = identity_of(a);
-                return hand_to(Target::ndbridge, a.astype(dtype_from_object(dtype), parse_order(order), copy), self, &same, false);
+                const DType to = dtype_from_object(dtype);
+                const MemoryOrder o = parse_order(order);
+                Array r = copying(a.size() * to.itemsize(), [&] { return a.astype(to, o, copy); });
+                return hand_to(Target::ndbridge, std::move(r), self, &same, false);
             });
         }, nb::arg("dtype").none(), nb::arg("order") = "K", nb::arg("copy") = true,
            "These elements cast to dtype (NumPy's values; see docs/decisions.md for out-of-range rules). With "

@@ -39,6 +39,16 @@ decltype(auto) named(const char* function, Body&& body) {
     }
 }
 
+/// Runs `body`, which moves `bytes` bytes through the copy engine, without the GIL when that is
+/// large enough for other Python threads to gain (a release costs about what a 64 KiB copy does).
+/// The body must not touch Python objects.
+template <class Body>
+decltype(auto) copying(std::int64_t bytes, Body&& body) {
+    if (bytes < (std::int64_t{1} << 16)) return body();
+    nb::gil_scoped_release release;
+    return body();
+}
+
 // ---------------------------------------------------------------------------------------------- values.cpp
 
 /// The name of obj's type ("list", "ndarray"), for messages.

@@ -15,8 +15,8 @@ namespace {
 Array share_or_copy_released(Array view, const ConversionRequest& req, const TargetTraits& traits) {
     std::optional<std::string> reason = copy_reason(view, req, traits);
     if (!reason) return view;  // moved out: no copy of the view's shape and strides
-    nb::gil_scoped_release release;
-    return copy_for(view, req, traits, *reason);
+    const std::int64_t bytes = view.size() * req.dtype.value_or(view.dtype()).itemsize();
+    return copying(bytes, [&] { return copy_for(view, req, traits, *reason); });
 }
 
 [[noreturn]] void cannot_convert(nb::handle obj) {
@@ -72,10 +72,7 @@ nb::object convert_object(nb::handle obj, ConversionRequest req, Target target, 
             if (target == Target::torch) req.default_float = torch_default_float();
             Array a = object_array ? read_object_array(obj, req) : read_sequence(obj, req);
             // Built in C order in the final dtype, which every target holds; F is one more layout pass.
-            if (req.order == MemoryOrder::F && !a.is_f_contiguous()) {
-                nb::gil_scoped_release release;
-                a = a.copy(MemoryOrder::F);
-            }
+            if (req.order == MemoryOrder::F && !a.is_f_contiguous()) a = copying(a.nbytes(), [&] { return a.copy(MemoryOrder::F); });
             return hand_to(target, std::move(a), obj, nullptr, requires_grad);
         }
         case Kind::numpy_scalar: {
