@@ -10,30 +10,9 @@
 #include <type_traits>
 
 #include "kernels/cast_table.h"
-#include "kernels/float_formats.h"
+#include "kernels/dtype_traits.h"
 
 namespace ndbridge::kernels {
-
-// Storage types of the narrow floats: distinct types so overloads and the table can tell them apart.
-template <class Format, class Bits>
-struct Narrow {
-    Bits bits;
-    using format = Format;
-};
-using Half = Narrow<Float16Format, std::uint16_t>;
-using BFloat16 = Narrow<BFloat16Format, std::uint16_t>;
-using Float8E4M3FN = Narrow<Float8E4M3FNFormat, std::uint8_t>;
-using Float8E5M2 = Narrow<Float8E5M2Format, std::uint8_t>;
-
-template <class T>
-struct is_narrow : std::false_type {};
-template <class F, class B>
-struct is_narrow<Narrow<F, B>> : std::true_type {};
-
-template <class T>
-struct is_complex : std::false_type {};
-template <class T>
-struct is_complex<std::complex<T>> : std::true_type {};
 
 template <class T>
 inline constexpr bool is_float_v = std::is_floating_point_v<T> || is_narrow<T>::value;
@@ -126,7 +105,5 @@ void cast_loop(const std::byte* src, std::int64_t src_stride, std::byte* dst, st
         std::memcpy(dst + i * dst_stride, &out, sizeof(D));
     }
 }
-
-
 
 }  // namespace ndbridge::kernels

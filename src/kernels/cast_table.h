@@ -4,12 +4,10 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "kernels/dtype_traits.h"
 #include "ndbridge/dtype.h"
 
 namespace ndbridge::kernels {
-
-/// ScalarTypes bool_ ... float8_e5m2 are numeric and come first in the enum.
-inline constexpr std::size_t kNumericTypeCount = 19;
 
 using CastLoop = void (*)(const std::byte*, std::int64_t, std::byte*, std::int64_t, std::int64_t) noexcept;
 
