@@ -36,6 +36,34 @@ NDB_AVX2 inline __m256 canonical_nan_f32(__m256 x) {
     return _mm256_blendv_ps(x, canon, nan);
 }
 
+// A full-vector store; with Stream, a non-temporal one (the caller aligned the destination to 32 bytes):
+// for destinations far larger than the caches, the stores skip reading the lines they overwrite.
+template <bool Stream>
+NDB_AVX2 inline void put(void* p, __m256 v) {
+    if constexpr (Stream) _mm256_stream_ps(static_cast<float*>(p), v);
+    else _mm256_storeu_ps(static_cast<float*>(p), v);
+}
+template <bool Stream>
+NDB_AVX2 inline void put(void* p, __m256d v) {
+    if constexpr (Stream) _mm256_stream_pd(static_cast<double*>(p), v);
+    else _mm256_storeu_pd(static_cast<double*>(p), v);
+}
+template <bool Stream>
+NDB_AVX2 inline void put(void* p, __m256i v) {
+    if constexpr (Stream) _mm256_stream_si256(static_cast<__m256i*>(p), v);
+    else _mm256_storeu_si256(static_cast<__m256i*>(p), v);
+}
+template <bool Stream>
+NDB_AVX2 inline void put(void* p, __m128i v) {
+    if constexpr (Stream) _mm_stream_si128(static_cast<__m128i*>(p), v);
+    else _mm_storeu_si128(static_cast<__m128i*>(p), v);
+}
+template <bool Stream>
+NDB_AVX2 inline void put(void* p, __m128 v) {
+    if constexpr (Stream) _mm_stream_ps(static_cast<float*>(p), v);
+    else _mm_storeu_ps(static_cast<float*>(p), v);
+}
+
 // Low bytes of eight 32-bit lanes, in order, as 8 bytes.
 NDB_AVX2 inline void store_low_bytes(std::uint8_t* d, __m256i v) {
     const __m256i pick = _mm256_setr_epi8(0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,  //
@@ -45,9 +73,9 @@ NDB_AVX2 inline void store_low_bytes(std::uint8_t* d, __m256i v) {
 }
 
 // Low 16 bits of sixteen 32-bit lanes (a: elements 0-7, b: 8-15), in order. Values are 0..0xffff.
+template <bool Stream>
 NDB_AVX2 inline void store_low_halves(std::uint16_t* d, __m256i a, __m256i b) {
-    const __m256i packed = _mm256_permute4x64_epi64(_mm256_packus_epi32(a, b), 0xD8);
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(d), packed);
+    put<Stream>(d, _mm256_permute4x64_epi64(_mm256_packus_epi32(a, b), 0xD8));
 }
 
 // One lane mask per element of 8 float32 lanes, narrowed to 8 16-bit lanes.
@@ -85,41 +113,45 @@ NDB_AVX2 inline __m128i f64_to_f32_odd(__m256d x) {
     return _mm_or_si128(bits, _mm_and_si128(inexact32, _mm_set1_epi32(1)));
 }
 
+template <bool Stream>
 NDB_AVX2 std::int64_t vec_f32_to_f16(const std::byte* src, std::byte* dst, std::int64_t n) {
     const float* s = reinterpret_cast<const float*>(src);
     std::uint16_t* d = reinterpret_cast<std::uint16_t*>(dst);
     std::int64_t i = 0;
-    for (; i + 8 <= n; i += 8) _mm_storeu_si128(reinterpret_cast<__m128i*>(d + i), f32_to_f16(_mm256_loadu_ps(s + i)));
+    for (; i + 8 <= n; i += 8) put<Stream>(d + i, f32_to_f16(_mm256_loadu_ps(s + i)));
     return i;
 }
 
+template <bool Stream>
 NDB_AVX2 std::int64_t vec_f64_to_f16(const std::byte* src, std::byte* dst, std::int64_t n) {
     const double* s = reinterpret_cast<const double*>(src);
     std::uint16_t* d = reinterpret_cast<std::uint16_t*>(dst);
     std::int64_t i = 0;
     for (; i + 8 <= n; i += 8) {
         const __m256i odd = _mm256_set_m128i(f64_to_f32_odd(_mm256_loadu_pd(s + i + 4)), f64_to_f32_odd(_mm256_loadu_pd(s + i)));
-        _mm_storeu_si128(reinterpret_cast<__m128i*>(d + i), f32_to_f16(_mm256_castsi256_ps(odd)));
+        put<Stream>(d + i, f32_to_f16(_mm256_castsi256_ps(odd)));
     }
     return i;
 }
 
+template <bool Stream>
 NDB_AVX2 std::int64_t vec_f16_to_f32(const std::byte* src, std::byte* dst, std::int64_t n) {
     const std::uint16_t* s = reinterpret_cast<const std::uint16_t*>(src);
     float* d = reinterpret_cast<float*>(dst);
     std::int64_t i = 0;
-    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(d + i, f16_to_f32(s + i));
+    for (; i + 8 <= n; i += 8) put<Stream>(d + i, f16_to_f32(s + i));
     return i;
 }
 
+template <bool Stream>
 NDB_AVX2 std::int64_t vec_f16_to_f64(const std::byte* src, std::byte* dst, std::int64_t n) {
     const std::uint16_t* s = reinterpret_cast<const std::uint16_t*>(src);
     double* d = reinterpret_cast<double*>(dst);
     std::int64_t i = 0;
     for (; i + 8 <= n; i += 8) {
         const __m256 f = f16_to_f32(s + i);
-        _mm256_storeu_pd(d + i, _mm256_cvtps_pd(_mm256_castps256_ps128(f)));
-        _mm256_storeu_pd(d + i + 4, _mm256_cvtps_pd(_mm256_extractf128_ps(f, 1)));
+        put<Stream>(d + i, _mm256_cvtps_pd(_mm256_castps256_ps128(f)));
+        put<Stream>(d + i + 4, _mm256_cvtps_pd(_mm256_extractf128_ps(f, 1)));
     }
     return i;
 }
@@ -136,22 +168,24 @@ NDB_AVX2 inline __m256i f32_to_bf16(__m256 x) {
     return _mm256_blendv_epi8(rounded, canon, _mm256_castps_si256(_mm256_cmp_ps(x, x, _CMP_UNORD_Q)));
 }
 
+template <bool Stream>
 NDB_AVX2 std::int64_t vec_f32_to_bf16(const std::byte* src, std::byte* dst, std::int64_t n) {
     const float* s = reinterpret_cast<const float*>(src);
     std::uint16_t* d = reinterpret_cast<std::uint16_t*>(dst);
     std::int64_t i = 0;
     for (; i + 16 <= n; i += 16)
-        store_low_halves(d + i, f32_to_bf16(_mm256_loadu_ps(s + i)), f32_to_bf16(_mm256_loadu_ps(s + i + 8)));
+        store_low_halves<Stream>(d + i, f32_to_bf16(_mm256_loadu_ps(s + i)), f32_to_bf16(_mm256_loadu_ps(s + i + 8)));
     return i;
 }
 
+template <bool Stream>
 NDB_AVX2 std::int64_t vec_bf16_to_f32(const std::byte* src, std::byte* dst, std::int64_t n) {
     const std::uint16_t* s = reinterpret_cast<const std::uint16_t*>(src);
     float* d = reinterpret_cast<float*>(dst);
     std::int64_t i = 0;
     for (; i + 8 <= n; i += 8) {
         const __m256i w = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i)));
-        _mm256_storeu_ps(d + i, canonical_nan_f32(_mm256_castsi256_ps(_mm256_slli_epi32(w, 16))));
+        put<Stream>(d + i, canonical_nan_f32(_mm256_castsi256_ps(_mm256_slli_epi32(w, 16))));
     }
     return i;
 }
@@ -222,24 +256,26 @@ NDB_AVX2 std::int64_t vec_f8_to_f32(const std::byte* src, std::byte* dst, std::i
 
 // ---------------------------------------------------------------------------------------------- wide types
 
+template <bool Stream>
 NDB_AVX2 std::int64_t vec_f64_to_f32(const std::byte* src, std::byte* dst, std::int64_t n) {
     const double* s = reinterpret_cast<const double*>(src);
     float* d = reinterpret_cast<float*>(dst);
     std::int64_t i = 0;
     for (; i + 8 <= n; i += 8) {
-        _mm_storeu_ps(d + i, _mm256_cvtpd_ps(_mm256_loadu_pd(s + i)));
-        _mm_storeu_ps(d + i + 4, _mm256_cvtpd_ps(_mm256_loadu_pd(s + i + 4)));
+        put<Stream>(d + i, _mm256_cvtpd_ps(_mm256_loadu_pd(s + i)));
+        put<Stream>(d + i + 4, _mm256_cvtpd_ps(_mm256_loadu_pd(s + i + 4)));
     }
     return i;
 }
 
+template <bool Stream>
 NDB_AVX2 std::int64_t vec_f32_to_f64(const std::byte* src, std::byte* dst, std::int64_t n) {
     const float* s = reinterpret_cast<const float*>(src);
     double* d = reinterpret_cast<double*>(dst);
     std::int64_t i = 0;
     for (; i + 8 <= n; i += 8) {
-        _mm256_storeu_pd(d + i, _mm256_cvtps_pd(_mm_loadu_ps(s + i)));
-        _mm256_storeu_pd(d + i + 4, _mm256_cvtps_pd(_mm_loadu_ps(s + i + 4)));
+        put<Stream>(d + i, _mm256_cvtps_pd(_mm_loadu_ps(s + i)));
+        put<Stream>(d + i + 4, _mm256_cvtps_pd(_mm_loadu_ps(s + i + 4)));
     }
     return i;
 }
@@ -260,30 +296,31 @@ NDB_AVX2 inline __m256i widen_to_i32(const I* s) {
 
 // Integers of at most 32 bits (int32 included, unsigned only up to 16) -> float32: exact below 2**24,
 // rounded to nearest even above, as the scalar conversion.
-template <class I>
+template <class I, bool Stream>
 NDB_AVX2 std::int64_t vec_int_to_f32(const std::byte* src, std::byte* dst, std::int64_t n) {
     const I* s = reinterpret_cast<const I*>(src);
     float* d = reinterpret_cast<float*>(dst);
     std::int64_t i = 0;
-    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(d + i, _mm256_cvtepi32_ps(widen_to_i32(s + i)));
+    for (; i + 8 <= n; i += 8) put<Stream>(d + i, _mm256_cvtepi32_ps(widen_to_i32(s + i)));
     return i;
 }
 
-template <class I>
+template <class I, bool Stream>
 NDB_AVX2 std::int64_t vec_int_to_f64(const std::byte* src, std::byte* dst, std::int64_t n) {
     const I* s = reinterpret_cast<const I*>(src);
     double* d = reinterpret_cast<double*>(dst);
     std::int64_t i = 0;
     for (; i + 8 <= n; i += 8) {
         const __m256i w = widen_to_i32(s + i);
-        _mm256_storeu_pd(d + i, _mm256_cvtepi32_pd(_mm256_castsi256_si128(w)));
-        _mm256_storeu_pd(d + i + 4, _mm256_cvtepi32_pd(_mm256_extracti128_si256(w, 1)));
+        put<Stream>(d + i, _mm256_cvtepi32_pd(_mm256_castsi256_si128(w)));
+        put<Stream>(d + i + 4, _mm256_cvtepi32_pd(_mm256_extracti128_si256(w, 1)));
     }
     return i;
 }
 
 // int64 -> float64 rounded once: the high half (offset by 2**63) and the low half are placed exactly in
 // the mantissas of two doubles; their difference-and-sum is the one rounding.
+template <bool Stream>
 NDB_AVX2 std::int64_t vec_i64_to_f64(const std::byte* src, std::byte* dst, std::int64_t n) {
     const std::int64_t* s = reinterpret_cast<const std::int64_t*>(src);
     double* d = reinterpret_cast<double*>(dst);
@@ -296,7 +333,7 @@ NDB_AVX2 std::int64_t vec_i64_to_f64(const std::byte* src, std::byte* dst, std::
         const __m256i lo = _mm256_blend_epi32(exp_lo, v, 0x55);                        // 2**52 + low 32 bits
         const __m256i hi = _mm256_xor_si256(_mm256_srli_epi64(v, 32), exp_hi);          // 2**84 + (high + 2**31) * 2**32
         const __m256d high = _mm256_sub_pd(_mm256_castsi256_pd(hi), offset);          // exact
-        _mm256_storeu_pd(d + i, _mm256_add_pd(high, _mm256_castsi256_pd(lo)));
+        put<Stream>(d + i, _mm256_add_pd(high, _mm256_castsi256_pd(lo)));
     }
     return i;
 }
@@ -330,8 +367,10 @@ NDB_AVX2 std::int64_t vec_f64_to_i32(const std::byte* src, std::byte* dst, std::
     std::int64_t i = 0;
     for (; i + 4 <= n; i += 4) {
         const __m256d x = _mm256_loadu_pd(s + i);
-        const __m128i nan = _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(_mm256_castpd_si256(_mm256_cmp_pd(x, x, _CMP_UNORD_Q)), to32));
-        const __m128i big = _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(_mm256_castpd_si256(_mm256_cmp_pd(x, limit, _CMP_GE_OQ)), to32));
+        const __m256i nan64 = _mm256_castpd_si256(_mm256_cmp_pd(x, x, _CMP_UNORD_Q));
+        const __m256i big64 = _mm256_castpd_si256(_mm256_cmp_pd(x, limit, _CMP_GE_OQ));
+        const __m128i nan = _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(nan64, to32));
+        const __m128i big = _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(big64, to32));
         const __m128i t = _mm_andnot_si128(nan, _mm_blendv_epi8(_mm256_cvttpd_epi32(x), _mm_set1_epi32(0x7fffffff), big));
         _mm_storeu_si128(reinterpret_cast<__m128i*>(d + i), t);
     }
@@ -342,16 +381,36 @@ NDB_AVX2 std::int64_t vec_f64_to_i32(const std::byte* src, std::byte* dst, std::
 
 using VectorBody = std::int64_t (*)(const std::byte*, std::byte*, std::int64_t);
 
-// The loop the table holds: contiguous element-aligned runs go to the vector body, the rest of the run
-// (its tail) and every other run to the scalar loop.
-template <ScalarType From, ScalarType To, VectorBody Body>
-void vector_loop(const std::byte* src, std::int64_t src_stride, std::byte* dst, std::int64_t dst_stride, std::int64_t n) noexcept {
+// Destination runs at least this long are written with non-temporal stores: they are larger than the
+// caches, so reading their lines before overwriting them only costs bandwidth (about a third more).
+constexpr std::int64_t kStreamBytes = 8 << 20;
+
+// The loop the table holds: contiguous element-aligned runs go to the vector body (the streaming one for
+// long runs, after a scalar head that aligns the destination to 32 bytes), the rest of the run (its
+// tail) and every other run to the scalar loop.
+template <ScalarType From, ScalarType To, VectorBody Body, VectorBody Streaming = nullptr>
+void vector_loop(const std::byte* src, std::int64_t src_stride, std::byte* dst, std::int64_t dst_stride,
+                 std::int64_t n) noexcept {
     using S = storage_t<From>;
     using D = storage_t<To>;
+    constexpr auto ss = static_cast<std::int64_t>(sizeof(S)), ds = static_cast<std::int64_t>(sizeof(D));
     std::int64_t done = 0;
-    if (src_stride == static_cast<std::int64_t>(sizeof(S)) && dst_stride == static_cast<std::int64_t>(sizeof(D)) &&
-        reinterpret_cast<std::uintptr_t>(src) % alignof(S) == 0 && reinterpret_cast<std::uintptr_t>(dst) % alignof(D) == 0)
-        done = Body(src, dst, n);
+    if (src_stride == ss && dst_stride == ds && reinterpret_cast<std::uintptr_t>(src) % alignof(S) == 0 &&
+        reinterpret_cast<std::uintptr_t>(dst) % alignof(D) == 0) {
+        if constexpr (Streaming != nullptr) {
+            if (n * ds >= kStreamBytes) {
+                const auto misaligned = static_cast<std::int64_t>(reinterpret_cast<std::uintptr_t>(dst) % 32);
+                const std::int64_t head = misaligned == 0 ? 0 : (32 - misaligned) / ds;
+                cast_loop<D, S>(src, ss, dst, ds, head);
+                done = head + Streaming(src + head * ss, dst + head * ds, n - head);
+                _mm_sfence();  // the streamed stores are visible before the caller goes on
+            } else {
+                done = Body(src, dst, n);
+            }
+        } else {
+            done = Body(src, dst, n);
+        }
+    }
     cast_loop<D, S>(src + done * src_stride, src_stride, dst + done * dst_stride, dst_stride, n - done);
 }
 
@@ -362,26 +421,33 @@ struct Entry {
 
 using T = ScalarType;
 constexpr Entry kEntries[] = {
-    {T::float32, T::float16, &vector_loop<T::float32, T::float16, vec_f32_to_f16>},
-    {T::float64, T::float16, &vector_loop<T::float64, T::float16, vec_f64_to_f16>},
-    {T::float16, T::float32, &vector_loop<T::float16, T::float32, vec_f16_to_f32>},
-    {T::float16, T::float64, &vector_loop<T::float16, T::float64, vec_f16_to_f64>},
-    {T::float32, T::bfloat16, &vector_loop<T::float32, T::bfloat16, vec_f32_to_bf16>},
-    {T::bfloat16, T::float32, &vector_loop<T::bfloat16, T::float32, vec_bf16_to_f32>},
+    {T::float32, T::float16, &vector_loop<T::float32, T::float16, vec_f32_to_f16<false>, vec_f32_to_f16<true>>},
+    {T::float64, T::float16, &vector_loop<T::float64, T::float16, vec_f64_to_f16<false>, vec_f64_to_f16<true>>},
+    {T::float16, T::float32, &vector_loop<T::float16, T::float32, vec_f16_to_f32<false>, vec_f16_to_f32<true>>},
+    {T::float16, T::float64, &vector_loop<T::float16, T::float64, vec_f16_to_f64<false>, vec_f16_to_f64<true>>},
+    {T::float32, T::bfloat16, &vector_loop<T::float32, T::bfloat16, vec_f32_to_bf16<false>, vec_f32_to_bf16<true>>},
+    {T::bfloat16, T::float32, &vector_loop<T::bfloat16, T::float32, vec_bf16_to_f32<false>, vec_bf16_to_f32<true>>},
     {T::float32, T::float8_e4m3fn, &vector_loop<T::float32, T::float8_e4m3fn, vec_f32_to_f8<4, 3, false>>},
     {T::float32, T::float8_e5m2, &vector_loop<T::float32, T::float8_e5m2, vec_f32_to_f8<5, 2, true>>},
     {T::float8_e4m3fn, T::float32, &vector_loop<T::float8_e4m3fn, T::float32, vec_f8_to_f32<4, 3, false>>},
     {T::float8_e5m2, T::float32, &vector_loop<T::float8_e5m2, T::float32, vec_f8_to_f32<5, 2, true>>},
-    {T::float64, T::float32, &vector_loop<T::float64, T::float32, vec_f64_to_f32>},
-    {T::float32, T::float64, &vector_loop<T::float32, T::float64, vec_f32_to_f64>},
-    {T::uint8, T::float32, &vector_loop<T::uint8, T::float32, vec_int_to_f32<std::uint8_t>>},
-    {T::int8, T::float32, &vector_loop<T::int8, T::float32, vec_int_to_f32<std::int8_t>>},
-    {T::uint16, T::float32, &vector_loop<T::uint16, T::float32, vec_int_to_f32<std::uint16_t>>},
-    {T::int16, T::float32, &vector_loop<T::int16, T::float32, vec_int_to_f32<std::int16_t>>},
-    {T::int32, T::float32, &vector_loop<T::int32, T::float32, vec_int_to_f32<std::int32_t>>},
-    {T::uint8, T::float64, &vector_loop<T::uint8, T::float64, vec_int_to_f64<std::uint8_t>>},
-    {T::int32, T::float64, &vector_loop<T::int32, T::float64, vec_int_to_f64<std::int32_t>>},
-    {T::int64, T::float64, &vector_loop<T::int64, T::float64, vec_i64_to_f64>},
+    {T::float64, T::float32, &vector_loop<T::float64, T::float32, vec_f64_to_f32<false>, vec_f64_to_f32<true>>},
+    {T::float32, T::float64, &vector_loop<T::float32, T::float64, vec_f32_to_f64<false>, vec_f32_to_f64<true>>},
+    {T::uint8, T::float32,
+     &vector_loop<T::uint8, T::float32, vec_int_to_f32<std::uint8_t, false>, vec_int_to_f32<std::uint8_t, true>>},
+    {T::int8, T::float32,
+     &vector_loop<T::int8, T::float32, vec_int_to_f32<std::int8_t, false>, vec_int_to_f32<std::int8_t, true>>},
+    {T::uint16, T::float32,
+     &vector_loop<T::uint16, T::float32, vec_int_to_f32<std::uint16_t, false>, vec_int_to_f32<std::uint16_t, true>>},
+    {T::int16, T::float32,
+     &vector_loop<T::int16, T::float32, vec_int_to_f32<std::int16_t, false>, vec_int_to_f32<std::int16_t, true>>},
+    {T::int32, T::float32,
+     &vector_loop<T::int32, T::float32, vec_int_to_f32<std::int32_t, false>, vec_int_to_f32<std::int32_t, true>>},
+    {T::uint8, T::float64,
+     &vector_loop<T::uint8, T::float64, vec_int_to_f64<std::uint8_t, false>, vec_int_to_f64<std::uint8_t, true>>},
+    {T::int32, T::float64,
+     &vector_loop<T::int32, T::float64, vec_int_to_f64<std::int32_t, false>, vec_int_to_f64<std::int32_t, true>>},
+    {T::int64, T::float64, &vector_loop<T::int64, T::float64, vec_i64_to_f64<false>, vec_i64_to_f64<true>>},
     {T::float32, T::int32, &vector_loop<T::float32, T::int32, vec_f32_to_i32>},
     {T::float64, T::int32, &vector_loop<T::float64, T::int32, vec_f64_to_i32>},
 };

@@ -106,7 +106,8 @@ std::vector<std::byte> probes(ScalarType from) {
             return out;
         }
         case ScalarType::float64: {
-            for (double v : std::initializer_list<double>{0.0, -0.0, INFINITY, -INFINITY, NAN, -NAN, std::numeric_limits<double>::max(),
+            for (double v : std::initializer_list<double>{0.0, -0.0, INFINITY, -INFINITY, NAN, -NAN,
+                                                          std::numeric_limits<double>::max(),
                              std::numeric_limits<double>::min(), std::numeric_limits<double>::denorm_min(), 1e300, 3.5e38,
                              3.4028235677973366e38, 2147483648.0, 2147483647.9, -2147483648.9, -2147483649.0, 65520.0,
                              std::nextafter(65520.0, 0.0), 1.401298464324817e-45, 7.006492321624085e-46})
@@ -115,7 +116,8 @@ std::vector<std::byte> probes(ScalarType from) {
                 append(out, nan);
             add_f64_around(out, positive_grid<kernels::Float16Format>());
             for (int i = 0; i < 100000; ++i) append(out, rng());
-            for (int i = 0; i < 100000; ++i) append(out, std::ldexp(static_cast<double>(rng() >> 11), -static_cast<int>(rng() % 100)));
+            for (int i = 0; i < 100000; ++i)
+                append(out, std::ldexp(static_cast<double>(rng() >> 11), -static_cast<int>(rng() % 100)));
             return out;
         }
         case ScalarType::int32:
@@ -203,6 +205,23 @@ TEST(SimdCast, StridedAndUnalignedRunsEqualScalar) {
             vec(shifted.data() + 1, ss, b.data() + 1, ds, n);
             EXPECT_EQ(a, b) << pair_name(p) << " unaligned";
         }
+    }
+}
+
+// Runs whose destination is larger than the caches use non-temporal stores after a scalar head that
+// aligns the destination: the same bits, from a destination start that is not 32-byte aligned.
+TEST(SimdCast, LongRunsEqualScalar) {
+    if (!kernels::simd_enabled()) GTEST_SKIP() << "no AVX2/F16C on this CPU, or NDBRIDGE_DISABLE_SIMD is set";
+    for (const Pair& p : vector_pairs()) {
+        const auto ss = DType(p.from).itemsize(), ds = DType(p.to).itemsize();
+        const std::vector<std::byte> pattern = probes(p.from);
+        const std::int64_t n = (std::int64_t{9} << 20) / ds + 37;
+        std::vector<std::byte> src(static_cast<std::size_t>((n + 1) * ss));
+        for (std::size_t i = 0; i < src.size(); ++i) src[i] = pattern[i % pattern.size()];
+        std::vector<std::byte> a(static_cast<std::size_t>((n + 1) * ds)), b(a.size());
+        kernels::scalar_cast_loop(p.from, p.to)(src.data() + ss, ss, a.data() + ds, ds, n);
+        kernels::simd_cast_loop(p.from, p.to)(src.data() + ss, ss, b.data() + ds, ds, n);
+        EXPECT_TRUE(a == b) << pair_name(p) << " over " << n << " elements";
     }
 }
 
