@@ -224,7 +224,7 @@ def write_chart(res, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    labels = [f"{row.case.replace('`', '')[:48]} vs {peer}" for row, peer, *_ in res]
+    labels = [f"{row.case.replace('`', '').split(' (')[0]} vs {peer}" for row, peer, *_ in res]
     ratios = [r[2] for r in res]
     goals = [r[3] for r in res]
     colors = ["#2a9d8f" if r[4] else "#e76f51" for r in res]

@@ -92,7 +92,9 @@ void BM_transpose(benchmark::State& state, ScalarType type) {
     report(state, side * side, 2 * side * side * item);
 }
 
-void sizes(benchmark::internal::Benchmark* b) { b->RangeMultiplier(4)->Range(kMinBytes, kMaxBytes)->Unit(benchmark::kMicrosecond); }
+void sizes(benchmark::internal::Benchmark* b) {
+    b->RangeMultiplier(4)->Range(kMinBytes, kMaxBytes)->Unit(benchmark::kMicrosecond);
+}
 
 }  // namespace
 
