@@ -7,10 +7,13 @@ PIP    := $(VENV)/bin/pip
 CMAKE  := $(VENV)/bin/cmake
 BUILD  := build
 ASAN_BUILD := build-asan
+BENCH_BUILD := build-bench
+# Every build and benchmark step takes this machine-wide lock, so timings run on an otherwise idle machine.
+CPU_LOCK ?= /tmp/ndb-cpu.lock
 JOBS   ?= $(shell nproc 2>/dev/null || echo 2)
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all demo test test-cpp test-python test-asan build-cpp install-python system-deps venv format clean
+.PHONY: all demo test test-cpp test-python test-asan build-cpp install-python system-deps venv format clean bench
 
 all: test
 
@@ -53,6 +56,18 @@ install-python: venv
 
 test-python: install-python
 	cd tests/python && ../../$(PY) -m pytest -q -p no:cacheprovider .
+
+# --- benchmarks ------------------------------------------------------------------------------------------
+# (a) Google Benchmark microbenchmarks of the core kernels and the memcpy roofline -> bench/cpp_results.json;
+# (b) bench/bench.py: ndbridge against NumPy and PyTorch in one process -> bench/results.md, bench/ratios.png.
+bench: system-deps venv
+	flock $(CPU_LOCK) $(PIP) install -q --no-build-isolation .
+	$(CMAKE) -S . -B $(BENCH_BUILD) -G Ninja -DCMAKE_MAKE_PROGRAM=$(abspath $(VENV)/bin/ninja) -DCMAKE_BUILD_TYPE=Release \
+	  -DNDBRIDGE_BUILD_BENCH=ON -DNDBRIDGE_BUILD_TESTS=OFF -DNDBRIDGE_INSTALL=OFF >/dev/null
+	flock $(CPU_LOCK) $(CMAKE) --build $(BENCH_BUILD) -j $(JOBS) --target ndbridge_bench
+	flock $(CPU_LOCK) $(BENCH_BUILD)/bench/cpp/ndbridge_bench --benchmark_min_time=0.05 \
+	  --benchmark_out=bench/cpp_results.json --benchmark_out_format=json
+	flock $(CPU_LOCK) $(PY) bench/bench.py
 
 # --- the two commands of the README --------------------------------------------------------------------
 test: test-cpp test-python

@@ -6,10 +6,13 @@
 #include <charconv>
 #include <cstring>
 
+#include "kernels/dtype_traits.h"
 #include "ndbridge/error.h"
 
 namespace ndbridge {
 namespace {
+
+using kernels::integer_type_of;
 
 constexpr bool kLittleEndian = std::endian::native == std::endian::little;
 
@@ -493,18 +496,18 @@ DType parse_pep3118(std::string_view format) {
             case 'B': d = ScalarType::uint8; break;
             case 'h': d = ScalarType::int16; break;
             case 'H': d = ScalarType::uint16; break;
-            case 'i': d = standard_sizes || sizeof(int) == 4 ? ScalarType::int32 : ScalarType::int64; break;
-            case 'I': d = standard_sizes || sizeof(int) == 4 ? ScalarType::uint32 : ScalarType::uint64; break;
-            case 'l': d = (standard_sizes || sizeof(long) == 4) ? ScalarType::int32 : ScalarType::int64; break;
-            case 'L': d = (standard_sizes || sizeof(long) == 4) ? ScalarType::uint32 : ScalarType::uint64; break;
-            case 'q': d = ScalarType::int64; break;
-            case 'Q': d = ScalarType::uint64; break;
+            // Native sizes are the platform's C types; standard sizes are 4 bytes for i/l and 8 for q.
+            case 'i': d = standard_sizes ? ScalarType::int32 : integer_type_of<int>(); break;
+            case 'I': d = standard_sizes ? ScalarType::uint32 : integer_type_of<unsigned>(); break;
+            case 'l': d = standard_sizes ? ScalarType::int32 : integer_type_of<long>(); break;
+            case 'L': d = standard_sizes ? ScalarType::uint32 : integer_type_of<unsigned long>(); break;
+            case 'q': d = standard_sizes ? ScalarType::int64 : integer_type_of<long long>(); break;
+            case 'Q': d = standard_sizes ? ScalarType::uint64 : integer_type_of<unsigned long long>(); break;
             case 'n':
             case 'N':
                 if (standard_sizes)
                     fail(ErrorKind::value, what, ": format '", format, "' uses '", code, "', which exists only with native sizes (@)");
-                d = code == 'n' ? ScalarType::int64 : ScalarType::uint64;
-                static_assert(sizeof(std::size_t) == 8, "ndbridge assumes a 64-bit size_t");
+                d = code == 'n' ? integer_type_of<std::ptrdiff_t>() : integer_type_of<std::size_t>();
                 break;
             case 'e': d = ScalarType::float16; break;
             case 'f': d = ScalarType::float32; break;

@@ -8,6 +8,7 @@
 
 #include "kernels/byteswap.h"
 #include "kernels/cast.h"
+#include "kernels/dtype_traits.h"
 #include "kernels/float_formats.h"
 #include "kernels/strings.h"
 #include "ndbridge/copy.h"
@@ -16,10 +17,6 @@
 namespace ndbridge {
 namespace {
 
-using kernels::BFloat16Format;
-using kernels::Float16Format;
-using kernels::Float8E4M3FNFormat;
-using kernels::Float8E5M2Format;
 
 template <class T>
 T read_native(DType dtype, const std::byte* p) {
@@ -118,53 +115,59 @@ long double to_long_double(DType dtype, const Scalar& value) {
     }
 }
 
-// Rounds as the copy engine does (float16 once; bfloat16/float8 through float32), so a scalar store
-// and an array cast of the same value agree.
-template <class N>
-void store_narrow(DType dtype, std::byte* p, const Scalar& value) {
-    const std::uint32_t bits = kernels::narrow_from_double<N>(to_real(dtype, value)).bits;
-    if (dtype.itemsize() == 1) {
-        p[0] = static_cast<std::byte>(bits);
+// One numeric element of storage type T as the Python-facing value: integers as int64 (uint64 kept
+// unsigned), real floats as double, complex as complex<double>.
+template <class T>
+Scalar load_number(DType dtype, const std::byte* p) {
+    if constexpr (std::is_same_v<T, bool>) {
+        return p[0] != std::byte{0};
+    } else if constexpr (kernels::is_narrow<T>::value) {
+        using Bits = decltype(T::bits);
+        return T::format::decode(read_native<Bits>(dtype, p));
+    } else if constexpr (std::is_same_v<T, std::uint64_t>) {
+        return read_native<T>(dtype, p);
+    } else if constexpr (std::is_integral_v<T>) {
+        return static_cast<std::int64_t>(read_native<T>(dtype, p));
+    } else if constexpr (kernels::is_complex<T>::value) {
+        const T c = read_native<T>(dtype, p);
+        return std::complex<double>(static_cast<double>(c.real()), static_cast<double>(c.imag()));
     } else {
-        write_native<std::uint16_t>(dtype, p, static_cast<std::uint16_t>(bits));
+        return static_cast<double>(read_native<T>(dtype, p));
     }
 }
 
-template <class Format>
-double load_narrow(DType dtype, const std::byte* p) {
-    if (dtype.itemsize() == 1) return Format::decode(static_cast<std::uint32_t>(p[0]));
-    return Format::decode(read_native<std::uint16_t>(dtype, p));
+template <class T>
+void store_number(DType dtype, std::byte* p, const Scalar& value) {
+    if constexpr (std::is_same_v<T, bool>) {
+        bool b = false;
+        switch (value.index()) {
+            case 0: b = std::get<bool>(value); break;
+            case 6: case 7: case 5: fail(ErrorKind::type, "cannot store a ", value_kind(value), " in dtype bool");
+            default: b = to_complex(dtype, value) != std::complex<double>(0.0, 0.0);
+        }
+        p[0] = std::byte{b};
+    } else if constexpr (kernels::is_narrow<T>::value) {
+        // Rounds as the copy engine does (float16 once; bfloat16/float8 through float32), so a scalar
+        // store and an array cast of the same value agree.
+        write_native(dtype, p, kernels::narrow_from_double<T>(to_real(dtype, value)).bits);
+    } else if constexpr (std::is_integral_v<T>) {
+        write_native(dtype, p, to_integer<T>(dtype, value));
+    } else if constexpr (kernels::is_complex<T>::value) {
+        using V = typename T::value_type;
+        const auto c = to_complex(dtype, value);
+        write_native(dtype, p, T(static_cast<V>(c.real()), static_cast<V>(c.imag())));
+    } else {
+        // int -> float32 rounds once (through long double, which holds every int64/uint64 exactly).
+        write_native(dtype, p, static_cast<T>(to_long_double(dtype, value)));
+    }
 }
 
 }  // namespace
 
 Scalar load_scalar(DType dtype, const std::byte* p) {
+    if (dtype.is_numeric())
+        return kernels::visit_numeric(dtype.type(), [&]<class T>(std::type_identity<T>) { return load_number<T>(dtype, p); });
     switch (dtype.type()) {
-        case ScalarType::bool_: return p[0] != std::byte{0};
-        case ScalarType::int8: return std::int64_t{read_native<std::int8_t>(dtype, p)};
-        case ScalarType::int16: return std::int64_t{read_native<std::int16_t>(dtype, p)};
-        case ScalarType::int32: return std::int64_t{read_native<std::int32_t>(dtype, p)};
-        case ScalarType::int64: return read_native<std::int64_t>(dtype, p);
-        case ScalarType::uint8: return std::int64_t{read_native<std::uint8_t>(dtype, p)};
-        case ScalarType::uint16: return std::int64_t{read_native<std::uint16_t>(dtype, p)};
-        case ScalarType::uint32: return std::int64_t{read_native<std::uint32_t>(dtype, p)};
-        case ScalarType::uint64: return read_native<std::uint64_t>(dtype, p);
-        case ScalarType::float16: return load_narrow<Float16Format>(dtype, p);
-        case ScalarType::bfloat16: return load_narrow<BFloat16Format>(dtype, p);
-        case ScalarType::float8_e4m3fn: return load_narrow<Float8E4M3FNFormat>(dtype, p);
-        case ScalarType::float8_e5m2: return load_narrow<Float8E5M2Format>(dtype, p);
-        case ScalarType::float32: return double{read_native<float>(dtype, p)};
-        case ScalarType::float64: return read_native<double>(dtype, p);
-        case ScalarType::longdouble: return static_cast<double>(read_native<long double>(dtype, p));
-        case ScalarType::complex64: {
-            const auto c = read_native<std::complex<float>>(dtype, p);
-            return std::complex<double>(c.real(), c.imag());
-        }
-        case ScalarType::complex128: return read_native<std::complex<double>>(dtype, p);
-        case ScalarType::clongdouble: {
-            const auto c = read_native<std::complex<long double>>(dtype, p);
-            return std::complex<double>(static_cast<double>(c.real()), static_cast<double>(c.imag()));
-        }
         case ScalarType::datetime64:
         case ScalarType::timedelta64: return TimeCount{read_native<std::int64_t>(dtype, p)};
         case ScalarType::bytes: {
@@ -179,47 +182,15 @@ Scalar load_scalar(DType dtype, const std::byte* p) {
             s.erase(end == std::u32string::npos ? 0 : end + 1);
             return s;
         }
+        default: break;
     }
     fail(ErrorKind::type, "unknown dtype");
 }
 
 void store_scalar(DType dtype, std::byte* p, const Scalar& value) {
+    if (dtype.is_numeric())
+        return kernels::visit_numeric(dtype.type(), [&]<class T>(std::type_identity<T>) { store_number<T>(dtype, p, value); });
     switch (dtype.type()) {
-        case ScalarType::bool_: {
-            bool b = false;
-            switch (value.index()) {
-                case 0: b = std::get<bool>(value); break;
-                case 6: case 7: case 5: fail(ErrorKind::type, "cannot store a ", value_kind(value), " in dtype bool");
-                default: b = to_complex(dtype, value) != std::complex<double>(0.0, 0.0);
-            }
-            p[0] = std::byte{b};
-            return;
-        }
-        case ScalarType::int8: return write_native(dtype, p, to_integer<std::int8_t>(dtype, value));
-        case ScalarType::int16: return write_native(dtype, p, to_integer<std::int16_t>(dtype, value));
-        case ScalarType::int32: return write_native(dtype, p, to_integer<std::int32_t>(dtype, value));
-        case ScalarType::int64: return write_native(dtype, p, to_integer<std::int64_t>(dtype, value));
-        case ScalarType::uint8: return write_native(dtype, p, to_integer<std::uint8_t>(dtype, value));
-        case ScalarType::uint16: return write_native(dtype, p, to_integer<std::uint16_t>(dtype, value));
-        case ScalarType::uint32: return write_native(dtype, p, to_integer<std::uint32_t>(dtype, value));
-        case ScalarType::uint64: return write_native(dtype, p, to_integer<std::uint64_t>(dtype, value));
-        case ScalarType::float16: return store_narrow<kernels::Half>(dtype, p, value);
-        case ScalarType::bfloat16: return store_narrow<kernels::BFloat16>(dtype, p, value);
-        case ScalarType::float8_e4m3fn: return store_narrow<kernels::Float8E4M3FN>(dtype, p, value);
-        case ScalarType::float8_e5m2: return store_narrow<kernels::Float8E5M2>(dtype, p, value);
-        // int -> float32 rounds once (through long double, which holds every int64/uint64 exactly).
-        case ScalarType::float32: return write_native(dtype, p, static_cast<float>(to_long_double(dtype, value)));
-        case ScalarType::float64: return write_native(dtype, p, static_cast<double>(to_long_double(dtype, value)));
-        case ScalarType::longdouble: return write_native(dtype, p, to_long_double(dtype, value));
-        case ScalarType::complex64: {
-            const auto c = to_complex(dtype, value);
-            return write_native(dtype, p, std::complex<float>(static_cast<float>(c.real()), static_cast<float>(c.imag())));
-        }
-        case ScalarType::complex128: return write_native(dtype, p, to_complex(dtype, value));
-        case ScalarType::clongdouble: {
-            const auto c = to_complex(dtype, value);
-            return write_native(dtype, p, std::complex<long double>(c.real(), c.imag()));
-        }
         case ScalarType::datetime64:
         case ScalarType::timedelta64: {
             std::int64_t count = 0;
@@ -245,6 +216,7 @@ void store_scalar(DType dtype, std::byte* p, const Scalar& value) {
             }
             return;
         }
+        default: break;
     }
     fail(ErrorKind::type, "unknown dtype");
 }

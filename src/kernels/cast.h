@@ -10,30 +10,9 @@
 #include <type_traits>
 
 #include "kernels/cast_table.h"
-#include "kernels/float_formats.h"
+#include "kernels/dtype_traits.h"
 
 namespace ndbridge::kernels {
-
-// Storage types of the narrow floats: distinct types so overloads and the table can tell them apart.
-template <class Format, class Bits>
-struct Narrow {
-    Bits bits;
-    using format = Format;
-};
-using Half = Narrow<Float16Format, std::uint16_t>;
-using BFloat16 = Narrow<BFloat16Format, std::uint16_t>;
-using Float8E4M3FN = Narrow<Float8E4M3FNFormat, std::uint8_t>;
-using Float8E5M2 = Narrow<Float8E5M2Format, std::uint8_t>;
-
-template <class T>
-struct is_narrow : std::false_type {};
-template <class F, class B>
-struct is_narrow<Narrow<F, B>> : std::true_type {};
-
-template <class T>
-struct is_complex : std::false_type {};
-template <class T>
-struct is_complex<std::complex<T>> : std::true_type {};
 
 template <class T>
 inline constexpr bool is_float_v = std::is_floating_point_v<T> || is_narrow<T>::value;
@@ -64,12 +43,18 @@ double narrow_to_double(N v) noexcept {
     return N::format::decode(v.bits);
 }
 
-/// Float to integer: truncation toward zero; NaN -> 0; outside the range -> the nearest bound.
+/// Float to integer: truncation toward zero; NaN -> 0. Negative values into an unsigned type wrap as
+/// NumPy and PyTorch do (truncate to int64, then keep the low bits: -3.96 -> uint8 253); below -2**63
+/// they give 0. Any other value outside the target's range gives the nearest bound.
 template <class I, class F>
 I float_to_int(F v) noexcept {
     if (v != v) return 0;
     constexpr auto lo = std::numeric_limits<I>::min();
     constexpr auto hi = std::numeric_limits<I>::max();
+    if constexpr (std::is_unsigned_v<I>) {
+        constexpr F int64_min = static_cast<F>(std::numeric_limits<std::int64_t>::min());  // -2**63, exact
+        if (v < static_cast<F>(0)) return v < int64_min ? I{0} : static_cast<I>(static_cast<std::int64_t>(v));
+    }
     // lo is 0 or -2**k and hi + 1 is 2**k, all exact in every float type used here, so the comparisons
     // are exact; hi itself may round up in a narrow float, which is why hi + 1 is the bound.
     if (v <= static_cast<F>(lo)) return lo;
@@ -126,7 +111,5 @@ void cast_loop(const std::byte* src, std::int64_t src_stride, std::byte* dst, st
         std::memcpy(dst + i * dst_stride, &out, sizeof(D));
     }
 }
-
-
 
 }  // namespace ndbridge::kernels

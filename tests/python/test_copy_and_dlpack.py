@@ -66,9 +66,9 @@ def test_out_of_range_float_to_int_saturates_and_nan_is_zero(value, expected):
     assert ndb.asarray(value).astype("int8").tolist() == expected
 
 
-def test_out_of_range_float_to_unsigned_saturates():
-    got = ndb.asarray(np.array([-5.0, 1e30, np.nan, 255.9])).astype("uint8").tolist()
-    assert got == [0, 255, 0, 255]
+def test_out_of_range_float_to_unsigned_saturates_above_and_wraps_below_as_numpy():
+    got = ndb.asarray(np.array([-5.0, 1e30, np.nan, 255.9, -1e30])).astype("uint8").tolist()
+    assert got == [251, 255, 0, 255, 0]
 
 
 LAYOUTS = {
