@@ -35,8 +35,11 @@ build-cpp: system-deps venv
 	$(CMAKE) -S . -B $(BUILD) -G Ninja -DCMAKE_MAKE_PROGRAM=$(abspath $(VENV)/bin/ninja) -DCMAKE_BUILD_TYPE=Release >/dev/null
 	$(CMAKE) --build $(BUILD) -j $(JOBS)
 
+# The GoogleTest binary runs as a few shards (tests/cpp/CMakeLists.txt); the counts come from their logs.
 test-cpp: build-cpp
 	$(VENV)/bin/ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+	@grep -h '^\[  PASSED  \]' $(BUILD)/Testing/Temporary/LastTest.log | \
+	  awk '{n += $$4} END {print "GoogleTest: " n " test cases passed in " NR " shards"}'
 
 # ASan + UBSan build of the core and its GoogleTest suite, run as one process (one process per test, as
 # ctest runs them, pays the sanitizer start-up two thousand times).
