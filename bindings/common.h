@@ -65,5 +65,6 @@ void bind_export(nb::module_& m);
 const PyType_Slot* array_type_slots();
 void bind_array(nb::module_& m);
 void bind_import(nb::module_& m);
+void bind_sanitizer_canary(nb::module_& m);  // sanitized builds only (NDBRIDGE_SANITIZER_CANARY)
 
 }  // namespace ndbridge::python

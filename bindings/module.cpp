@@ -52,4 +52,7 @@ NB_MODULE(_core, m) {
     bind_dlpack(m);
     bind_asarray(m);
     bind_export(m);
+#ifdef NDBRIDGE_SANITIZER_CANARY
+    bind_sanitizer_canary(m);
+#endif
 }

@@ -1,0 +1,86 @@
+"""Property tests against NumPy: random shapes, strides (negative, zero, unaligned through byte offsets
+into a uint8 buffer), dtypes in both byte orders, orders and copy values. `ndb.asarray(a, dtype, order,
+copy)` must give np.asarray's values, dtype and contiguity, and share memory exactly when np.asarray
+does (DESIGN §4; docs/decisions.md lists where ndbridge differs, none of which these inputs reach)."""
+import numpy as np
+import pytest
+from hypothesis import event, given, settings, strategies as st
+
+import ndbridge as ndb
+
+NUMERIC = ["?", "|i1", "<i2", ">i2", "<i4", ">i4", "<i8", ">i8", "|u1", "<u2", ">u4", "<u8", ">u8",
+           "<f2", ">f2", "<f4", ">f4", "<f8", ">f8", "<c8", ">c8", "<c16", ">c16"]
+TIMES = ["<M8[s]", ">M8[s]", "<M8[ms]", "<m8[s]", ">m8[us]"]
+
+
+@st.composite
+def strided_sources(draw):
+    """A NumPy array viewing a uint8 buffer with random shape, byte strides and offset, holding small
+    integers (every dtype holds them exactly, so every cast of them is defined)."""
+    dtype = np.dtype(draw(st.sampled_from(NUMERIC + TIMES)))
+    ndim = draw(st.integers(0, 3))
+    shape = tuple(draw(st.integers(0, 4)) for _ in range(ndim))
+    itemsize = dtype.itemsize
+    strides = []
+    for _ in range(ndim):
+        kind = draw(st.sampled_from(["items", "items", "negative", "zero", "bytes"]))
+        steps = draw(st.integers(1, 3))
+        strides.append({"items": steps * itemsize, "negative": -steps * itemsize, "zero": 0,
+                        "bytes": steps * itemsize + draw(st.integers(1, itemsize))}[kind])
+    if ndim and draw(st.booleans()):
+        strides = [s for s in np.empty(shape, dtype, order=draw(st.sampled_from("CF"))).strides]
+    low = sum((n - 1) * s for n, s in zip(shape, strides) if s < 0 and n > 0)
+    high = sum((n - 1) * s for n, s in zip(shape, strides) if s > 0 and n > 0) + itemsize
+    offset = -low + draw(st.integers(0, 3))  # a nonzero remainder makes the data unaligned
+    buffer = bytearray(offset + high + 8)
+    a = np.ndarray(shape, dtype, buffer=buffer, offset=offset, strides=tuple(strides))
+    if a.size:
+        values = np.arange(a.size).reshape(shape) % 50
+        a[...] = values.astype("m8[s]" if dtype.kind == "m" else "M8[s]" if dtype.kind == "M" else dtype)
+    if draw(st.integers(0, 4)) == 0:
+        a.flags.writeable = False
+    return a
+
+
+def targets(source_dtype):
+    if source_dtype.kind in "mM":
+        return st.sampled_from([None, source_dtype, source_dtype.newbyteorder(), np.dtype(source_dtype.kind + "8[ms]"),
+                                np.dtype("<i8")])
+    return st.one_of(st.none(), st.just(source_dtype), st.just(source_dtype.newbyteorder()),
+                     st.sampled_from(NUMERIC).map(np.dtype))
+
+
+def shares(x, a):
+    return a.size > 0 and np.shares_memory(x, a)
+
+
+@pytest.mark.filterwarnings("ignore::numpy.exceptions.ComplexWarning")  # complex to real: both keep the real part
+@settings(max_examples=400, deadline=None)
+@given(data=st.data())
+def test_asarray_matches_numpy_values_dtype_contiguity_and_sharing(data):
+    a = data.draw(strided_sources())
+    dtype = data.draw(targets(a.dtype))
+    order = data.draw(st.sampled_from([None, "K", "A", "C", "F"]))
+    copy = data.draw(st.sampled_from([None, True, False]))
+    try:
+        expected = np.asarray(a, dtype=dtype, order=order, copy=copy)
+    except ValueError:
+        assert copy is False
+        with pytest.raises(ndb.CopyError):
+            ndb.asarray(a, dtype=dtype, order=order, copy=copy)
+        return
+    x = ndb.asarray(a, dtype=dtype, order=order, copy=copy)
+    got = np.asarray(x)
+    assert got.dtype == expected.dtype, (got.dtype, expected.dtype)
+    assert got.shape == expected.shape
+    np.testing.assert_array_equal(got, expected, strict=True)
+    if expected.size > 1:
+        assert (got.flags.c_contiguous, got.flags.f_contiguous) == (expected.flags.c_contiguous,
+                                                                   expected.flags.f_contiguous)
+    assert shares(got, a) == shares(expected, a), "ndbridge and NumPy disagree on sharing"
+    event(f"shared={shares(expected, a)} copy={copy}")
+    if shares(expected, a):
+        assert x.data_ptr == expected.__array_interface__["data"][0]
+        assert x.readonly == (not a.flags.writeable)
+    else:
+        assert not x.readonly or x.size == 0
