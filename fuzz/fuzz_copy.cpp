@@ -191,9 +191,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const bool shared = in.below(4) == 0;  // source and destination in one buffer, maybe overlapping
     std::vector<std::byte> src_buffer = filled_buffer(in, static_cast<std::size_t>(shared ? std::max(src_layout.bytes, dst_layout.bytes)
                                                                                            : src_layout.bytes));
-    // NumPy's bools are bytes 0 and 1; other bytes are not values of the type.
-    if (from.type() == ScalarType::bool_)
-        for (auto& b : src_buffer) b &= std::byte{1};
+    if (from.type() == ScalarType::bool_) keep_bools_valid(src_buffer);
     std::vector<std::byte> own_dst_buffer(shared ? 0 : static_cast<std::size_t>(dst_layout.bytes));
     std::byte* dst_memory = shared ? src_buffer.data() : own_dst_buffer.data();
     const Array src = Array::wrap(src_buffer.data() + src_layout.base, from, src_shape, src_layout.strides, Device::cpu(), false, nullptr);

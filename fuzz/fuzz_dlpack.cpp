@@ -52,6 +52,7 @@ void fill_tensor(Input& in, DLTensor& t, std::vector<std::byte>& buffer, Dims& s
     }
     t.byte_offset = in.below(8) != 0 ? in.below(64) : in.take<std::uint64_t>();
     buffer = filled_buffer(in, in.below(256));
+    if (t.dtype.code == kDLBool) keep_bools_valid(buffer);
     t.data = in.below(16) == 0 ? nullptr : buffer.data();
 }
 

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -104,6 +105,13 @@ inline std::vector<std::byte> filled_buffer(Input& in, std::size_t size) {
     std::vector<std::byte> buffer(size);
     for (auto& b : buffer) b = static_cast<std::byte>(in.take<std::uint8_t>());
     return buffer;
+}
+
+/// Makes every byte 0 or 1. Casts of bool elements currently read the byte as a C++ bool, which is undefined
+/// for other values (and gives 2 or 63 where NumPy gives 1): until the kernels read bool bytes as
+/// integers, harnesses that cast bool data keep it valid so that they can find other faults.
+inline void keep_bools_valid(std::span<std::byte> bytes) {
+    for (auto& b : bytes) b &= std::byte{1};
 }
 
 /// Calls f(multi-index) for every index of `shape` in C order.

@@ -28,13 +28,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const int ndim = in.flag() ? static_cast<int>(in.below(5)) : static_cast<int>(in.below(70));
     Dims shape(static_cast<std::size_t>(ndim)), strides;
     for (auto& e : shape) e = small_or_wild(in, -1, 5);
-    const bool given_strides = in.flag();
+    bool given_strides = in.flag();
     if (given_strides) {
         strides.resize(shape.size());
         for (auto& s : strides) s = small_or_wild(in, -3 * itemsize, 3 * itemsize);
-        if (in.below(16) == 0 && !strides.empty()) strides.pop_back();  // a count mismatch when ndim > 0
+        if (in.below(16) == 0 && !strides.empty()) strides.pop_back();  // a count mismatch when ndim > 1
+        given_strides = !strides.empty();  // an empty span means C-contiguous (array.h)
     }
     std::vector<std::byte> buffer = filled_buffer(in, in.below(512));
+    if (dtype.type() == ScalarType::bool_) keep_bools_valid(buffer);
     const auto base = static_cast<std::int64_t>(in.below(static_cast<std::uint32_t>(buffer.size()) + 1));
     const bool null_data = in.below(8) == 0;
     std::byte* ptr = null_data ? nullptr : buffer.data() + base;
