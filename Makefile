@@ -85,9 +85,12 @@ test-python: install-python
 
 # The extension built with ASan+UBSan (its own build dir, installed into $(ASAN_PY_BUILD)/site, found
 # first through PYTHONPATH) and the whole pytest suite run under it, the ASan runtime preloaded into
-# Python. Leak checking is off: CPython keeps its own allocations alive at exit by design. The canary
-# test (test_sanitizer_canary.py) fails unless ASan aborts a deliberate overflow.
-ASAN_RUNTIME = $(shell gcc -print-file-name=libasan.so)
+# Python. Leak checking is off: CPython keeps its own allocations alive at exit by design; impossible
+# allocations return null (so `new` throws, as without ASan) rather than abort. The canary
+# test (test_sanitizer_canary.py) fails unless ASan aborts a deliberate overflow. --capture=sys leaves
+# file descriptor 2 alone, so that a sanitizer report reaches the log before the process aborts.
+# libstdc++ is preloaded too: ASan must find the real __cxa_throw at start-up, before Python loads C++.
+ASAN_RUNTIME = $(shell gcc -print-file-name=libasan.so) $(shell gcc -print-file-name=libstdc++.so)
 test-asan-python: venv
 	$(CMAKE) -S . -B $(ASAN_PY_BUILD) -G Ninja -DCMAKE_MAKE_PROGRAM=$(abspath $(VENV)/bin/ninja) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DNDBRIDGE_SANITIZE=ON -DNDBRIDGE_BUILD_PYTHON=ON -DNDBRIDGE_BUILD_TESTS=OFF -DNDBRIDGE_INSTALL=OFF \
@@ -95,9 +98,9 @@ test-asan-python: venv
 	$(CMAKE) --build $(ASAN_PY_BUILD) -j $(JOBS)
 	rm -rf $(ASAN_PY_BUILD)/site && mkdir -p $(ASAN_PY_BUILD)/site && cp -r python/ndbridge $(ASAN_PY_BUILD)/site/
 	$(CMAKE) --install $(ASAN_PY_BUILD) --prefix $(abspath $(ASAN_PY_BUILD)/site) >/dev/null
-	cd tests/python && PYTHONPATH=$(abspath $(ASAN_PY_BUILD)/site) NDBRIDGE_EXPECT_SANITIZER=1 LD_PRELOAD=$(ASAN_RUNTIME) \
-	  ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  ../../$(PY) -m pytest -q -p no:cacheprovider .
+	cd tests/python && PYTHONPATH=$(abspath $(ASAN_PY_BUILD)/site) NDBRIDGE_EXPECT_SANITIZER=1 LD_PRELOAD="$(ASAN_RUNTIME)" \
+	  ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:allocator_may_return_null=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ../../$(PY) -m pytest -q -p no:cacheprovider --capture=sys .
 
 # The fault-injection suite's long form: 1e5 randomized DLPack round trips (the normal suite runs 1e4),
 # then the thread stress tests.

@@ -7,8 +7,10 @@ namespace ndbridge::python {
 
 void bind_sanitizer_canary(nb::module_& m) {
     m.def("_sanitizer_canary_overflow", [](int past_end) {
-        char* block = new char[16];
-        // volatile: the write must happen even though nothing reads it
+        // The pointer goes through a volatile so that UBSan's object-size check cannot see the allocation
+        // (AddressSanitizer must be the one to catch the write), and the store is volatile so that the
+        // optimiser cannot drop it as dead before the delete.
+        char* volatile block = new char[16];
         volatile char* const target = block + 16 + past_end;
         *target = 1;
         delete[] block;

@@ -35,7 +35,8 @@ Layout make_layout(Input& in, const Dims& shape, std::int64_t itemsize, bool any
         const std::uint32_t kind = in.below(3);
         if (kind == 1) std::reverse(order.begin(), order.end());
         if (kind == 2)
-            for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[in.below(static_cast<std::uint32_t>(i))]);
+            for (std::size_t i = order.size(); i > 1; --i)
+                std::swap(order[i - 1], order[in.below(static_cast<std::uint32_t>(i))]);
         std::int64_t step = itemsize * (1 + in.below(2)) + (in.below(4) == 0 ? 1 : 0);
         for (std::size_t k = order.size(); k-- > 0;) {
             const std::size_t d = order[k];
@@ -189,12 +190,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const Layout src_layout = make_layout(in, src_shape, from.itemsize(), true);
     const Layout dst_layout = make_layout(in, dst_shape, to.itemsize(), false);
     const bool shared = in.below(4) == 0;  // source and destination in one buffer, maybe overlapping
-    std::vector<std::byte> src_buffer = filled_buffer(in, static_cast<std::size_t>(shared ? std::max(src_layout.bytes, dst_layout.bytes)
-                                                                                           : src_layout.bytes));
+    const std::int64_t src_bytes = shared ? std::max(src_layout.bytes, dst_layout.bytes) : src_layout.bytes;
+    std::vector<std::byte> src_buffer = filled_buffer(in, static_cast<std::size_t>(src_bytes));
     if (from.type() == ScalarType::bool_) keep_bools_valid(src_buffer);
     std::vector<std::byte> own_dst_buffer(shared ? 0 : static_cast<std::size_t>(dst_layout.bytes));
     std::byte* dst_memory = shared ? src_buffer.data() : own_dst_buffer.data();
-    const Array src = Array::wrap(src_buffer.data() + src_layout.base, from, src_shape, src_layout.strides, Device::cpu(), false, nullptr);
+    const Array src =
+        Array::wrap(src_buffer.data() + src_layout.base, from, src_shape, src_layout.strides, Device::cpu(), false, nullptr);
     const Array dst = Array::wrap(dst_memory + dst_layout.base, to, dst_shape, dst_layout.strides, Device::cpu(), false, nullptr);
 
     // The reference: every destination element's source value, read before anything is written.

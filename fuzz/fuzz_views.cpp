@@ -179,7 +179,8 @@ Step step(Input& in, const Array& a) {
                 r.may_refuse = false;
                 r.map = [axes, nd](const Dims& n) {
                     Dims old(n.size());
-                    for (std::size_t k = 0; k < n.size(); ++k) old[static_cast<std::size_t>(axes[k] < 0 ? axes[k] + nd : axes[k])] = n[k];
+                    for (std::size_t k = 0; k < n.size(); ++k)
+                        old[static_cast<std::size_t>(axes[k] < 0 ? axes[k] + nd : axes[k])] = n[k];
                     return old;
                 };
             }

@@ -73,8 +73,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
     Array a;
     try {
-        a = Array::wrap(ptr, dtype, shape, given_strides ? std::span<const std::int64_t>(strides) : std::span<const std::int64_t>(),
-                        Device::cpu(), false, nullptr);
+        using Span = std::span<const std::int64_t>;
+        const Span given = given_strides ? Span(strides) : Span();
+        a = Array::wrap(ptr, dtype, shape, given, Device::cpu(), false, nullptr);
     } catch (const Error&) {
         NDB_FUZZ_CHECK(!strictly_valid);
         return 0;
