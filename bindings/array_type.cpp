@@ -74,16 +74,6 @@ std::vector<Index> index_key(nb::handle key, int& integer_items, bool& only_inte
     return items;
 }
 
-// The array a value assigns from, when it is one: ndb.Array, NumPy ndarray, or a buffer other than
-// bytes (bytes is a string scalar for S dtypes). NumPy scalars go the scalar way, where NumPy's value
-// checks (NaN into int, ints out of range) apply.
-std::optional<Array> assignable_array(nb::handle value) {
-    if (nb::isinstance<Array>(value) || is_numpy_array(value)) return array_from_memory(value);
-    if (PyBytes_Check(value.ptr()) || is_numpy_scalar(value)) return std::nullopt;
-    if (PyObject_CheckBuffer(value.ptr())) return array_from_memory(value);
-    return std::nullopt;
-}
-
 void require_host(const Array& a, const char* what) {
     if (!a.device().host_accessible())
         fail(ErrorKind::value, what, ": the array is on device ", to_string(a.device()), " and cannot be read from the host");
@@ -113,11 +103,6 @@ Dims shape_argument(nb::args args) {
     return shape;
 }
 
-MemoryOrder order_argument(nb::handle order) {
-    if (!nb::isinstance<nb::str>(order))
-        fail(ErrorKind::type, "order must be one of 'K', 'A', 'C', 'F', not ", short_repr(order));
-    return parse_order(nb::cast<std::string>(order));
-}
 
 }  // namespace
 
@@ -170,28 +155,32 @@ void bind_array(nb::module_& m) {
             return nb::cast(std::move(v));
         }, nb::arg("key").none())
         .def("__setitem__", [](const Array& a, nb::handle key, nb::handle value) {
-            int integer_items = 0;
-            bool only_integers = false;
-            Array v = a.index(index_key(key, integer_items, only_integers));
-            if (std::optional<Array> source = assignable_array(value)) {
-                copy_into(v, *source);  // casts, broadcasts, handles overlap; checks everything first
-                return;
-            }
-            if (PySequence_Check(value.ptr()) && !PyUnicode_Check(value.ptr()) && !PyBytes_Check(value.ptr()))
-                fail(ErrorKind::type, "ndb.Array.__setitem__: assigning a ", py_type_name(value),
-                     " needs the sequence reader of asarray, which this build does not have; assign a scalar, an "
-                     "ndb.Array, a NumPy array or a buffer");
-            fill(v, scalar_from_object(value));
+            named("ndb.Array.__setitem__", [&] {
+                int integer_items = 0;
+                bool only_integers = false;
+                const Array v = a.index(index_key(key, integer_items, only_integers));
+                if (is_scalar_object(value)) {
+                    fill(v, scalar_from_object(value));  // NumPy's rules for one value (ints out of range raise)
+                    return;
+                }
+                // Anything asarray reads, cast and broadcast as NumPy assigns; sequences are read straight
+                // into the destination's dtype, element by element under the same rules as one value.
+                ConversionRequest req;
+                if (probe(value).kind == Kind::sequence) req.dtype = v.dtype();
+                const Array source = to_array(value, req);
+                copy_into(v, source);  // casts, broadcasts, handles overlap; checks everything first
+            });
         }, nb::arg("key").none(), nb::arg("value").none())
-        .def("copy", [](const Array& a, nb::handle order) { return a.copy(order_argument(order)); }, nb::arg("order") = "K",
+        .def("copy", [](const Array& a, nb::handle order) { return a.copy(parse_order(order)); }, nb::arg("order") = "K",
              "A new array with these elements, laid out by order: K keeps this array's stride order (positive), "
              "A is F for F-contiguous arrays else C, C and F force the layout.")
         .def("astype", [](nb::handle self, nb::handle dtype, nb::handle order, bool copy) -> nb::object {
-            const Array& a = nb::cast<const Array&>(self);
-            Array r = a.astype(dtype_from_object(dtype), order_argument(order), copy);
-            // When the core decided not to copy, the caller gets this very object back, as NumPy does.
-            if (r.data() == a.data() && r.owner() == a.owner() && r.dtype() == a.dtype()) return nb::borrow(self);
-            return nb::cast(std::move(r));
+            return named("ndb.Array.astype", [&] {
+                const Array& a = nb::cast<const Array&>(self);
+                // When nothing must change and copy=False, the caller gets this very object back, as NumPy does.
+                const ViewIdentity same = identity_of(a);
+                return hand_to(Target::ndbridge, a.astype(dtype_from_object(dtype), parse_order(order), copy), self, &same, false);
+            });
         }, nb::arg("dtype").none(), nb::arg("order") = "K", nb::arg("copy") = true,
            "These elements cast to dtype (NumPy's values; see docs/decisions.md for out-of-range rules). With "
            "copy=False the array itself is returned when neither dtype nor layout must change.")
@@ -199,7 +188,7 @@ void bind_array(nb::module_& m) {
              nb::arg("dtype").none(), "The same memory seen as another dtype of the same item size.")
         .def("tobytes", [](const Array& a, nb::handle order) {
             require_host(a, "tobytes");
-            const MemoryOrder o = order_argument(order);
+            const MemoryOrder o = parse_order(order);
             const bool fortran = o == MemoryOrder::F || (o == MemoryOrder::A && a.is_f_contiguous() && !a.is_c_contiguous());
             const Array compact = (fortran ? a.is_f_contiguous() : a.is_c_contiguous())
                                       ? a
@@ -222,7 +211,7 @@ void bind_array(nb::module_& m) {
         }, "Permutes the axes (reverses them when none are given); a view.")
         .def_prop_ro("T", &Array::transpose, "The transposed view.")
         .def("reshape", [](const Array& a, nb::args shape, nb::handle order) {
-            const MemoryOrder o = order_argument(order);
+            const MemoryOrder o = parse_order(order);
             if (o != MemoryOrder::C && o != MemoryOrder::F) fail(ErrorKind::value, "reshape: order must be 'C' or 'F'");
             const Dims new_shape = resolve_shape(shape_argument(shape), a.size());
             Dims strides;
@@ -236,8 +225,46 @@ void bind_array(nb::module_& m) {
             return axis.is_none() ? a.squeeze() : a.squeeze(index_value(axis));
         }, nb::arg("axis").none() = nb::none())
         .def("expand_dims", [](const Array& a, std::int64_t axis) { return a.expand_dims(axis); }, nb::arg("axis"))
+        // ---- handing on: DLPack, NumPy, other libraries (the buffer protocol is in the type's slots)
+        .def("__dlpack__", &dlpack_export, nb::kw_only(), nb::arg("stream").none() = nb::none(),
+             nb::arg("max_version").none() = nb::none(), nb::arg("dl_device").none() = nb::none(), nb::arg("copy").none() = nb::none(),
+             "A DLPack capsule viewing this array (a copy when DLPack cannot describe it: byte order, negative strides).")
+        .def("__dlpack_device__", [](const Array& a) { return nb::make_tuple(static_cast<int>(a.device().type), a.device().id); },
+             "DLPack's (device_type, device_id) of the data.")
+        .def_prop_ro("__array_interface__", &array_interface, "NumPy's array interface (version 3) of this array.")
+        .def("__array__", [](const Array& a, nb::handle dtype, nb::handle copy) {
+            return named("ndb.Array.__array__", [&] {
+                ConversionRequest req;
+                req.copy = parse_copy(copy);
+                if (!dtype.is_none()) {
+                    try {
+                        req.dtype = dtype_from_object(dtype);
+                    } catch (const Error&) {
+                        // A dtype only NumPy has (object, records): NumPy casts its own array.
+                        if (req.copy == CopyMode::never)
+                            fail(ErrorKind::copy, "dtype ", short_repr(dtype), " needs a copy, and copy=False forbids it");
+                        return numpy_from_array(a).attr("astype")(dtype);
+                    }
+                }
+                return numpy_from_array(share_or_copy(a, req));
+            });
+        }, nb::arg("dtype").none() = nb::none(), nb::arg("copy").none() = nb::none(),
+           "NumPy's __array__ protocol: an ndarray sharing this array's memory (copy=True copies; copy=False raises "
+           "CopyError when the dtype asked for needs a copy). bfloat16 and float8 arrive as ml_dtypes types.")
+        .def("numpy", [](const Array& a) { return named("ndb.Array.numpy", [&] { return numpy_from_array(a); }); },
+             "A NumPy array sharing this array's memory.")
+        .def("to", [](nb::handle self, nb::handle like, nb::handle device) {
+            return named("ndb.Array.to", [&] {
+                ConversionRequest req;
+                req.device = parse_device(device);
+                return convert_object(self, req, parse_like(like), false);
+            });
+        }, nb::arg("like").none() = nb::none(), nb::arg("device").none() = nb::none(),
+           "This array handed to another library (like=) and/or device: asarray(self, like=..., device=...).")
         .def("_same_memory", [](const Array& a, const Array& b) { return a.owner() == b.owner(); },
              "True when both arrays keep the same owner alive (views of one allocation or one foreign object).");
+    cls.attr("__dlpack_c_exchange_api__") = exchange_api_capsule();
+    m.def("_exchange_api_calls", &exchange_api_call_count, "How often a consumer called the DLPack C exchange API of ndb.Array (for tests).");
 }
 
 }  // namespace ndbridge::python

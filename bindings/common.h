@@ -1,22 +1,45 @@
-// Shared declarations of the binding layer: conversions between Python objects and core values.
-// Everything here runs with the GIL held unless a comment says otherwise.
+// The binding layer's shared declarations: one section per unit, in the order a conversion runs
+// (arguments -> probe -> readers -> share or copy -> target). Everything here runs with the GIL held
+// unless a comment says otherwise.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include <nanobind/nanobind.h>
 
 #include "ndbridge/array.h"
+#include "ndbridge/convert.h"
+#include "ndbridge/dlpack.h"
 #include "ndbridge/dtype.h"
+#include "ndbridge/error.h"
 #include "ndbridge/scalar.h"
 
 namespace ndbridge::python {
 
 namespace nb = nanobind;
 
+// ---------------------------------------------------------------------------------------------- module.cpp
+
 /// ndb.CopyError (a subclass of both ValueError and BufferError); set up by the module.
 extern PyObject* copy_error_type;
+
+/// Runs an entry point's body and puts the user-facing function's name in front of every core error
+/// it raises ("asarray: ..."): the core and the readers never name a caller, so the name is written
+/// once, here. Python exceptions (a producer's own) pass through untouched.
+[[noreturn]] void rethrow_named(const char* function, const Error& e);
+template <class Body>
+decltype(auto) named(const char* function, Body&& body) {
+    try {
+        return body();
+    } catch (const Error& e) {
+        rethrow_named(function, e);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------- values.cpp
 
 /// The name of obj's type ("list", "ndarray"), for messages.
 std::string py_type_name(nb::handle obj);
@@ -24,7 +47,7 @@ std::string py_type_name(nb::handle obj);
 std::string short_repr(nb::handle obj);
 
 /// Any dtype spelling: ndb.dtype, str, Python bool/int/float/complex, NumPy dtypes and scalar types,
-/// ml_dtypes types, torch dtypes, objects with a `.dtype`. TypeError naming the object otherwise.
+/// ml_dtypes types, torch dtypes, objects with a `.dtype`. Error(type) naming the object otherwise.
 DType dtype_from_object(nb::handle spec);
 
 /// A Python scalar (bool, int, float, complex, bytes, str, NumPy scalar) as a core Scalar.
@@ -36,35 +59,138 @@ nb::object scalar_to_object(DType dtype, const Scalar& value);
 /// An owner that holds a strong reference to `obj` and drops it (taking the GIL) on release.
 Owner owner_of(nb::handle obj);
 
-/// Whether `type` has a class whose tp_name is `tp_name` ("numpy.ndarray") anywhere in its MRO.
-bool type_derives_from(PyTypeObject* type, std::string_view tp_name);
+/// sys.modules[name] when that module is loaded, else an invalid object: asking never imports.
+nb::object loaded_module(const char* name);
+
+// ---------------------------------------------------------------------------------------------- args.cpp
+
+/// copy=: None, True, False (NumPy's bools too). Anything else is Error(value): NumPy's truthiness
+/// of other objects (copy=0 meaning "never") is a trap.
+CopyMode parse_copy(nb::handle copy);
+/// order=: 'K', 'A', 'C', 'F' (either case) or None ('K'); Error(type) for a non-string, Error(value)
+/// for another letter.
+MemoryOrder parse_order(nb::handle order);
+/// device=: None, a string ('cpu', 'cuda:0'), a torch.device, or DLPack's (device_type, device_id).
+std::optional<Device> parse_device(nb::handle device);
+/// The one request of every entry point: dtype, device, copy and order, each parsed above.
+ConversionRequest parse_request(nb::handle dtype, nb::handle device, nb::handle copy, nb::handle order);
+
+// ---------------------------------------------------------------------------------------------- probe.cpp
+
+/// The input kinds of DESIGN §3, in probe order.
+enum class Kind : unsigned char {
+    ndb_array, numpy_array, exchange_api, dlpack, capsule, buffer, array_interface, array_struct,
+    cuda_interface, array_method, python_scalar, numpy_scalar, string, sequence, unknown,
+};
+
+struct Probe {
+    Kind kind = Kind::unknown;
+    const DLPackExchangeAPI* api = nullptr;  ///< for exchange_api: the type's table
+};
+
+/// The kind of `obj`, from a per-type cache (protocols set on an instance are looked up too).
+Probe probe(nb::handle obj);
+/// Kinds whose objects hold array memory (as opposed to scalars, strings and sequences).
+bool is_array_like(Kind kind) noexcept;
+/// Exactly numpy.ndarray (not a subclass), recognised by type identity once NumPy has been seen.
+bool is_exact_ndarray(nb::handle obj) noexcept;
 /// ndarray or a subclass / a NumPy scalar (np.generic), recognised without importing NumPy.
 bool is_numpy_array(nb::handle obj);
 bool is_numpy_scalar(nb::handle obj);
+/// The exchange table a type publishes, when it is one ndbridge can read.
+const DLPackExchangeAPI* exchange_api_of(PyTypeObject* type);
 
-/// Views what an __array_interface__ dict (version 3) describes: 'data' as (address, read_only), or as
-/// a buffer object, or missing (then `obj` exports the buffer); ml_dtypes types are read from obj.dtype.
-Array array_from_interface(nb::handle obj, nb::handle iface, Device device);
+// ---------------------------------------------------------------------------------------------- foreign_readers.cpp
 
-/// Views a NumPy ndarray exactly (dtype with byte order, datetimes, strings, ml_dtypes types).
-Array array_from_numpy(nb::handle obj);
+/// Views a NumPy ndarray exactly (dtype with byte order, datetimes, strings, ml_dtypes types),
+/// reading its fields without a Python call.
+Array read_numpy(nb::handle obj);
+/// The DType of a NumPy dtype object (cached by object).
+DType dtype_of_numpy_descr(PyObject* descr);
+/// A NumPy scalar (np.generic): its bytes, read-only.
+Array read_numpy_scalar(nb::handle obj);
+/// The buffer protocol: format, shape and strides honoured; the export is held by the result.
+Array read_buffer(nb::handle obj);
+/// An __array_interface__ dict (version 3): 'data' as (address, read_only), a buffer, or missing.
+Array read_array_interface(nb::handle obj, nb::handle iface, Device device);
+/// NumPy's C-level __array_struct__ capsule.
+Array read_array_struct(nb::handle obj);
+/// __cuda_array_interface__: device memory described, never read on the host.
+Array read_cuda_interface(nb::handle obj);
+/// NumPy 2's __array__(dtype=None, copy=None), with the request's dtype and copy passed on; `fresh`
+/// tells that the result is new memory (a copy the caller need not make again).
+Array read_array_method(nb::handle obj, const ConversionRequest& req, bool& fresh);
 
-/// Views the memory of a NumPy array, a buffer-protocol object or an ndb.Array; nullopt when `obj`
-/// offers none of these. Errors (bad format, suboffsets, ...) raise.
-std::optional<Array> array_from_memory(nb::handle obj);
+// ---------------------------------------------------------------------------------------------- dlpack_import.cpp
 
 /// Imports a DLPack capsule of either form (renaming it to used_*, so it can be consumed only once).
 Array import_capsule(nb::handle capsule);
+/// Imports a DLPack producer (its C exchange API when `p.api` is set, else its __dlpack__); `fresh`
+/// tells that the producer copied (a device move, or torch's lazy bits resolved).
+Array read_dlpack_producer(nb::handle obj, const Probe& p, const ConversionRequest& req, bool& fresh);
 
-void bind_dtype(nb::module_& m);
-void bind_dlpack(nb::module_& m);
-void bind_asarray(nb::module_& m);
-void bind_export(nb::module_& m);
+// ---------------------------------------------------------------------------------------------- sequence_reader.cpp
 
+/// Reads nested sequences of scalars and array-likes into a new C-ordered array: the request's
+/// dtype, or the inferred one (DESIGN §4 defaults, floats as req.default_float).
+Array read_sequence(nb::handle obj, const ConversionRequest& req);
+/// Scalars of every kind (Python and NumPy) and strings: what ends a sequence's nesting.
+bool is_scalar_object(nb::handle obj);
+
+// ---------------------------------------------------------------------------------------------- entry_points.cpp
+
+/// The library a result is handed to (like=).
+enum class Target : unsigned char { ndbridge, numpy, torch, jax };
+
+
+/// A view of an array-like's memory (kinds for which is_array_like() is true); `fresh` is set when
+/// the producer made a copy for the request.
+Array view_of(nb::handle obj, const Probe& p, const ConversionRequest& req, bool& fresh);
+/// The pipeline of every entry point: probe, view (or read), share or copy, hand to the target.
+nb::object convert_object(nb::handle obj, ConversionRequest req, Target target, bool requires_grad);
+/// The same pipeline into a core Array (what __setitem__ assigns from).
+Array to_array(nb::handle obj, const ConversionRequest& req);
+
+// ---------------------------------------------------------------------------------------------- targets.cpp
+
+/// like=: None, 'ndbridge', 'numpy', 'torch', 'jax', one of those modules, or an array (or array
+/// type) of one. Error(value) naming the object otherwise.
+Target parse_like(nb::handle like);
+/// What the target can hold without a copy (the share-or-copy rule reads this).
+const TargetTraits& traits_of(Target target);
+/// What tells a result that is its source's very view (no copy was made) from a new array.
+struct ViewIdentity {
+    const std::byte* data;
+    const void* owner;
+    bool operator==(const ViewIdentity&) const = default;
+};
+inline ViewIdentity identity_of(const Array& a) noexcept { return {a.data(), a.owner().get()}; }
+/// `a` as the target's array, sharing its memory (`a` already satisfies the target's traits).
+/// `source`/`source_view`: the object converted and the identity of its view (nullptr for data that
+/// was read, not viewed); an unchanged ndb.Array or NumPy ndarray is handed back as itself, as
+/// np.asarray does: the one place of that rule.
+nb::object hand_to(Target target, Array a, nb::handle source, const ViewIdentity* source_view, bool requires_grad);
+/// A NumPy ndarray viewing `a` (kept alive by the ndarray's base).
+nb::object numpy_from_array(const Array& a);
+
+// ---------------------------------------------------------------------------------------------- export.cpp
+
+/// Array.__dlpack__(*, stream, max_version, dl_device, copy).
+nb::object dlpack_export(nb::handle self, nb::handle stream, nb::handle max_version, nb::handle dl_device, nb::handle copy);
+/// Array.__array_interface__ (AttributeError for types NumPy has no typestr for and device memory).
+nb::object array_interface(const Array& a);
+/// The capsule that Array's type publishes as __dlpack_c_exchange_api__.
+nb::object exchange_api_capsule();
+/// How often a consumer called that table (for tests).
+long long exchange_api_call_count();
 /// The type slots of ndb.Array that implement the buffer protocol.
 const PyType_Slot* array_type_slots();
+
+// ---------------------------------------------------------------------------------------------- registration
+
+void bind_dtype(nb::module_& m);
 void bind_array(nb::module_& m);
-void bind_import(nb::module_& m);
+void bind_entry_points(nb::module_& m);
 void bind_sanitizer_canary(nb::module_& m);  // sanitized builds only (NDBRIDGE_SANITIZER_CANARY)
 
 }  // namespace ndbridge::python

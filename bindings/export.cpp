@@ -55,7 +55,7 @@ nb::object make_capsule(Managed* t, const char* name) {
 // not read it as it is (byte order, element strides, negative strides) — the one share-or-copy rule.
 Array dlpack_export_source(const Array& a, CopyMode mode, bool& copied) {
     if (!to_dlpack(a.dtype().with_native_order()))
-        fail(ErrorKind::buffer, "__dlpack__: ", describe(a.dtype()), " has no DLPack type code; it cannot be exchanged");
+        fail(ErrorKind::buffer, describe(a.dtype()), " has no DLPack type code; it cannot be exchanged");
     ConversionRequest request;
     request.copy = mode;
     Array out = share_or_copy(a, request, kDLPackTarget);  // CopyError (a BufferError) under copy=False
@@ -63,28 +63,32 @@ Array dlpack_export_source(const Array& a, CopyMode mode, bool& copied) {
     return out;
 }
 
-nb::object dlpack(nb::handle self, nb::handle stream, nb::handle max_version, nb::handle dl_device, nb::handle copy) {
-    const Array& a = nb::cast<const Array&>(self);
-    if (!stream.is_none())
-        fail(ErrorKind::buffer, "__dlpack__: stream must be None for memory on ", to_string(a.device()),
-             " (streams exist only for GPU devices), got ", short_repr(stream));
-    if (!copy.is_none() && !PyBool_Check(copy.ptr()))
-        fail(ErrorKind::value, "__dlpack__: copy must be True, False or None, not ", short_repr(copy));
-    const CopyMode mode = copy.is_none() ? CopyMode::if_needed : (copy.ptr() == Py_True ? CopyMode::always : CopyMode::never);
-    if (!dl_device.is_none()) {
-        nb::tuple dev = nb::cast<nb::tuple>(dl_device);
-        const Device wanted = device_from_dlpack(nb::cast<std::int32_t>(dev[0]), nb::cast<std::int32_t>(dev[1]));
-        if (wanted != a.device())
-            fail(ErrorKind::buffer, "__dlpack__: the data is on ", to_string(a.device()), " and ", to_string(wanted),
+}  // namespace
+
+nb::object dlpack_export(nb::handle self, nb::handle stream, nb::handle max_version, nb::handle dl_device, nb::handle copy) {
+    return named("__dlpack__", [&] {
+        const Array& a = nb::cast<const Array&>(self);
+        if (!stream.is_none())
+            fail(ErrorKind::buffer, "stream must be None for memory on ", to_string(a.device()),
+                 " (streams exist only for GPU devices), got ", short_repr(stream));
+        const CopyMode mode = parse_copy(copy);
+        if (const std::optional<Device> wanted = parse_device(dl_device); wanted && *wanted != a.device())
+            fail(ErrorKind::buffer, "the data is on ", to_string(a.device()), " and ", to_string(*wanted),
                  " was requested; ndbridge moves data only between host memories");
-    }
-    bool versioned = false;
-    if (!max_version.is_none()) versioned = nb::cast<int>(nb::cast<nb::tuple>(max_version)[0]) >= 1;
-    bool copied = false;
-    const Array source = dlpack_export_source(a, mode, copied);
-    if (versioned) return make_capsule(export_dlpack_versioned(source, copied), "dltensor_versioned");
-    return make_capsule(export_dlpack_legacy(source), "dltensor");
+        bool versioned = false;
+        if (!max_version.is_none()) {
+            if (!PyTuple_Check(max_version.ptr()) || PyTuple_GET_SIZE(max_version.ptr()) < 1)
+                fail(ErrorKind::type, "max_version must be a (major, minor) tuple, not ", short_repr(max_version));
+            versioned = nb::cast<int>(nb::handle(PyTuple_GET_ITEM(max_version.ptr(), 0))) >= 1;
+        }
+        bool copied = false;
+        Array source = dlpack_export_source(a, mode, copied);
+        if (versioned) return make_capsule(export_dlpack_versioned(std::move(source), copied), "dltensor_versioned");
+        return make_capsule(export_dlpack_legacy(std::move(source)), "dltensor");
+    });
 }
+
+namespace {
 
 // ---- the C exchange API: C functions, no C++ exceptions may leave them
 
@@ -108,8 +112,8 @@ int api_from_py_object(void* py_object, DLManagedTensorVersioned** out) {
     return guarded([&] {
         nb::handle obj(static_cast<PyObject*>(py_object));
         bool copied = false;
-        const Array source = dlpack_export_source(nb::cast<const Array&>(obj), CopyMode::if_needed, copied);
-        *out = export_dlpack_versioned(source, copied);
+        Array source = dlpack_export_source(nb::cast<const Array&>(obj), CopyMode::if_needed, copied);
+        *out = export_dlpack_versioned(std::move(source), copied);
     });
 }
 
@@ -219,6 +223,10 @@ PyType_Slot kBufferSlots[] = {
     {0, nullptr},
 };
 
+}  // namespace
+
+const PyType_Slot* array_type_slots() { return kBufferSlots; }
+
 // ---------------------------------------------------------------------------------------------- NumPy
 
 nb::object array_interface(const Array& a) {
@@ -246,26 +254,10 @@ nb::object array_interface(const Array& a) {
     return d;
 }
 
-}  // namespace
-
-const PyType_Slot* array_type_slots() { return kBufferSlots; }
-
-void bind_export(nb::module_& m) {
-    nb::handle array_type = nb::type<Array>();
-    array_type.attr("__dlpack__") = nb::cpp_function(
-        &dlpack, nb::is_method(), nb::scope(array_type), nb::name("__dlpack__"), nb::kw_only(),
-        nb::arg("stream").none() = nb::none(), nb::arg("max_version").none() = nb::none(),
-        nb::arg("dl_device").none() = nb::none(), nb::arg("copy").none() = nb::none());
-    array_type.attr("__dlpack_device__") = nb::cpp_function(
-        [](const Array& a) { return nb::make_tuple(static_cast<int>(a.device().type), a.device().id); }, nb::is_method(),
-        nb::scope(array_type), nb::name("__dlpack_device__"));
-    array_type.attr("__array_interface__") = nb::module_::import_("builtins").attr("property")(
-        nb::cpp_function([](const Array& a) { return array_interface(a); }, nb::is_method(), nb::scope(array_type),
-                         nb::name("__array_interface__")));
-    array_type.attr("__dlpack_c_exchange_api__") =
-        nb::steal(PyCapsule_New(const_cast<DLPackExchangeAPI*>(&kExchangeAPI), "dlpack_exchange_api", nullptr));
-    m.def("_exchange_api_calls", [] { return exchange_api_calls.load(); },
-          "How often a consumer called the DLPack C exchange API of ndb.Array (for tests).");
+nb::object exchange_api_capsule() {
+    return nb::steal(PyCapsule_New(const_cast<DLPackExchangeAPI*>(&kExchangeAPI), "dlpack_exchange_api", nullptr));
 }
+
+long long exchange_api_call_count() { return exchange_api_calls.load(); }
 
 }  // namespace ndbridge::python

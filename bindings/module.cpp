@@ -1,6 +1,5 @@
 // The extension module ndbridge._core: the exception table and the registration of every binding.
-#include <array>
-#include <utility>
+#include <string>
 
 #include "common.h"
 #include "ndbridge/error.h"
@@ -33,6 +32,11 @@ void translate_core_error(const std::exception_ptr& p, void*) {
 }
 
 }  // namespace
+
+void rethrow_named(const char* function, const Error& e) {
+    throw Error(e.kind(), std::string(function) + ": " + e.what());
+}
+
 }  // namespace ndbridge::python
 
 NB_MODULE(_core, m) {
@@ -48,10 +52,7 @@ NB_MODULE(_core, m) {
     m.attr("MAX_NDIM") = ndbridge::kMaxNdim;
     bind_dtype(m);
     bind_array(m);
-    bind_import(m);
-    bind_dlpack(m);
-    bind_asarray(m);
-    bind_export(m);
+    bind_entry_points(m);
 #ifdef NDBRIDGE_SANITIZER_CANARY
     bind_sanitizer_canary(m);
 #endif

@@ -51,8 +51,8 @@ Array::Array(std::byte* data, DType dtype, Dims shape, Dims strides, Device devi
       readonly_(readonly), size_(size), owner_(std::move(owner)) {}
 
 Array Array::empty(DType dtype, std::span<const std::int64_t> shape, MemoryOrder order) {
-    const std::int64_t size = checked_size(shape, "Array::empty");
-    const std::int64_t nbytes = checked_mul(size, dtype.itemsize(), "Array::empty");
+    const std::int64_t size = checked_size(shape, "the array");
+    const std::int64_t nbytes = checked_mul(size, dtype.itemsize(), "the array");
     if (order != MemoryOrder::C && order != MemoryOrder::F) order = MemoryOrder::C;
     // NumPy gives an array without elements all-zero strides.
     Dims strides = size == 0 ? Dims(shape.size(), 0) : contiguous_strides(shape, dtype.itemsize(), order);
@@ -69,7 +69,7 @@ Array Array::zeros(DType dtype, std::span<const std::int64_t> shape, MemoryOrder
 }
 
 Array Array::empty_like(const Array& like, DType dtype, MemoryOrder order) {
-    const std::int64_t nbytes = checked_mul(like.size_, dtype.itemsize(), "Array::empty_like");
+    const std::int64_t nbytes = checked_mul(like.size_, dtype.itemsize(), "the array");
     // The layout is read from the source's strides with the source's item size (contiguity depends on
     // it), then scaled to the new item size: compact strides are the item size times extents.
     Dims strides = allocation_strides(like.shape_, like.strides_, like.itemsize(), order);
@@ -82,20 +82,20 @@ Array Array::empty_like(const Array& like, DType dtype, MemoryOrder order) {
 
 Array Array::wrap(void* data, DType dtype, std::span<const std::int64_t> shape, std::span<const std::int64_t> strides,
                   Device device, bool readonly, Owner owner) {
-    const std::int64_t size = checked_size(shape, "Array::wrap");
-    checked_mul(size, dtype.itemsize(), "Array::wrap");
+    const std::int64_t size = checked_size(shape, "the array");
+    checked_mul(size, dtype.itemsize(), "the array");
     Dims st;
     if (strides.empty() && !shape.empty()) {
         st = contiguous_strides(shape, dtype.itemsize(), MemoryOrder::C);
     } else {
         if (strides.size() != shape.size())
-            fail(ErrorKind::value, "Array::wrap: ", strides.size(), " strides given for ", shape.size(), " dimensions");
+            fail(ErrorKind::value, strides.size(), " strides given for ", shape.size(), " dimensions");
         st.assign(strides.begin(), strides.end());
     }
     // Throws when shape x stride arithmetic overflows, or the span from the lowest to the highest byte does.
     const ByteExtent extent = byte_extent(shape, st, dtype.itemsize());
-    checked_add(extent.high, checked_mul(extent.low, -1, "Array::wrap"), "Array::wrap");
-    if (data == nullptr && size != 0) fail(ErrorKind::value, "Array::wrap: null data pointer for ", size, " elements");
+    checked_add(extent.high, checked_mul(extent.low, -1, "the array"), "the array");
+    if (data == nullptr && size != 0) fail(ErrorKind::value, "null data pointer for ", size, " elements");
     return Array(static_cast<std::byte*>(data), dtype, Dims(shape.begin(), shape.end()), std::move(st), device, readonly,
                  std::move(owner), size);
 }
@@ -119,7 +119,7 @@ Flags Array::flags() const noexcept {
 
 std::byte* Array::element(std::span<const std::int64_t> index) const {
     if (index.size() != shape_.size())
-        fail(ErrorKind::index, "Array::element: ", index.size(), " indices for an array of dimension ", ndim());
+        fail(ErrorKind::index, index.size(), " indices for an array of dimension ", ndim());
     std::int64_t offset = 0;
     for (std::size_t i = 0; i < index.size(); ++i) {
         if (index[i] < 0 || index[i] >= shape_[i])
@@ -277,7 +277,7 @@ Array Array::as_readonly() const {
 
 Array Array::with_dtype(DType dtype) const {
     if (dtype.itemsize() != dtype_.itemsize())
-        fail(ErrorKind::value, "Array::with_dtype: ", describe(dtype), " has itemsize ", dtype.itemsize(), ", not ", itemsize());
+        fail(ErrorKind::value, "a view as ", describe(dtype), " has itemsize ", dtype.itemsize(), ", not ", itemsize());
     Array a = *this;
     a.dtype_ = dtype;
     return a;

@@ -24,6 +24,8 @@ std::optional<std::string> copy_reason(const Array& src, const ConversionRequest
             return detail::concat(target.name, " counts strides in elements and stride ", src.strides()[i],
                                   " is not a multiple of the item size ", src.itemsize());
     }
+    if (!target.sparse_strides && !is_compact(src.shape(), src.strides(), src.itemsize()))
+        return detail::concat(target.name, " takes only compact strides and the data has strides ", shape_string(src.strides()));
     if (!satisfies_order(src, request.order))
         return detail::concat("order '", static_cast<char>(request.order), "' was requested and the data is not ",
                               request.order == MemoryOrder::C ? "C" : "Fortran", "-contiguous");
@@ -33,8 +35,12 @@ std::optional<std::string> copy_reason(const Array& src, const ConversionRequest
 Array share_or_copy(const Array& src, const ConversionRequest& request, const TargetTraits& target) {
     const std::optional<std::string> reason = copy_reason(src, request, target);
     if (!reason) return src;
+    return copy_for(src, request, target, *reason);
+}
+
+Array copy_for(const Array& src, const ConversionRequest& request, const TargetTraits& target, const std::string& reason) {
     if (request.copy == CopyMode::never)
-        fail(ErrorKind::copy, "a copy is needed because ", *reason, ", and copy=False forbids it");
+        fail(ErrorKind::copy, "a copy is needed because ", reason, ", and copy=False forbids it");
     if (request.device && *request.device != src.device())
         fail(ErrorKind::value, "cannot move data from ", to_string(src.device()), " to ", to_string(*request.device),
              " here; only the producer of the data can (through DLPack's dl_device)");

@@ -291,12 +291,12 @@ bool is_time(DType t) { return t.kind() == DTypeKind::datetime || t.kind() == DT
 
 void check_host(const Array& a, const char* role) {
     if (!a.device().host_accessible())
-        fail(ErrorKind::value, "copy_into: the ", role, " is on device ", to_string(a.device()),
+        fail(ErrorKind::value, "the ", role, " is on device ", to_string(a.device()),
              "; the copy engine reads and writes host memory only");
 }
 
 [[noreturn]] void impossible(DType from, DType to) {
-    fail(ErrorKind::type, "copy_into: cannot convert ", describe(from), " to ", describe(to),
+    fail(ErrorKind::type, "cannot convert ", describe(from), " to ", describe(to),
          " (numbers, time types and strings convert only within their family; time types also to and from integers)");
 }
 
@@ -325,7 +325,7 @@ bool can_convert(DType from, DType to) noexcept {
 }
 
 void copy_into(const Array& dst, const Array& src) {
-    if (dst.readonly()) fail(ErrorKind::value, "copy_into: the destination is read-only");
+    if (dst.readonly()) fail(ErrorKind::value, "the destination is read-only");
     check_host(dst, "destination");
     check_host(src, "source");
     const DType from = src.dtype(), to = dst.dtype();
@@ -385,7 +385,7 @@ void copy_into(const Array& dst, const Array& src) {
                              for (std::int64_t c = 0; c < len; ++c) {
                                  const char32_t ch = load_char(s + i * sstr, from, c);
                                  if (ch > 0x7f)
-                                     fail(ErrorKind::value, "copy_into: cannot convert ", describe(from), " to ", describe(to),
+                                     fail(ErrorKind::value, "cannot convert ", describe(from), " to ", describe(to),
                                           ": character U+", std::hex, static_cast<std::uint32_t>(ch), " is not ASCII");
                              }
                      });

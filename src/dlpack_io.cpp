@@ -19,18 +19,18 @@ void call_deleter(Managed* t) noexcept {
 
 template <class Managed>
 Array import_tensor(Managed* managed, bool readonly, const char* form) {
-    if (managed == nullptr) fail(ErrorKind::value, "import_dlpack: null ", form, " tensor");
+    if (managed == nullptr) fail(ErrorKind::value, "DLPack: null ", form, " tensor");
     // From here on the deleter is ours to call exactly once: on failure now, on success by the owner.
     Owner owner = make_owner(managed, [](void* p) noexcept { call_deleter(static_cast<Managed*>(p)); });
     const DLTensor& t = managed->dl_tensor;
     if (t.ndim < 0 || t.ndim > kMaxNdim)
-        fail(ErrorKind::buffer, "import_dlpack: ", form, " tensor has ndim ", t.ndim, "; ndbridge accepts 0 to ", kMaxNdim);
-    if (t.ndim > 0 && t.shape == nullptr) fail(ErrorKind::buffer, "import_dlpack: ", form, " tensor has ndim ", t.ndim, " and no shape");
+        fail(ErrorKind::buffer, "DLPack ", form, " tensor has ndim ", t.ndim, "; ndbridge accepts 0 to ", kMaxNdim);
+    if (t.ndim > 0 && t.shape == nullptr) fail(ErrorKind::buffer, "DLPack ", form, " tensor has ndim ", t.ndim, " and no shape");
     DType dtype;
     try {
         dtype = from_dlpack(t.dtype);
     } catch (const Error& e) {
-        fail(ErrorKind::buffer, "import_dlpack: ", e.what());
+        fail(ErrorKind::buffer, "DLPack tensor: ", e.what());
     }
     // A producer may store any int32 in the C enum; reading it as DLDeviceType would be undefined behaviour.
     static_assert(sizeof(DLDeviceType) == sizeof(std::int32_t));
@@ -40,56 +40,56 @@ Array import_tensor(Managed* managed, bool readonly, const char* form) {
     try {
         device = device_from_dlpack(device_type, t.device.device_id);
     } catch (const Error& e) {
-        fail(e.kind(), "import_dlpack: ", e.what());
+        fail(e.kind(), "DLPack tensor: ", e.what());
     }
     const auto nd = static_cast<std::size_t>(t.ndim);
     Dims shape(t.shape, t.shape + nd);
     for (std::size_t i = 0; i < nd; ++i)
-        if (shape[i] < 0) fail(ErrorKind::buffer, "import_dlpack: negative extent ", shape[i], " in shape ", shape_string(shape));
-    const std::int64_t size = checked_size(shape, "import_dlpack");
+        if (shape[i] < 0) fail(ErrorKind::buffer, "DLPack tensor: negative extent ", shape[i], " in shape ", shape_string(shape));
+    const std::int64_t size = checked_size(shape, "DLPack tensor");
     Dims strides;
     if (t.strides != nullptr) {
         strides.assign(t.strides, t.strides + nd);
-        for (auto& s : strides) s = checked_mul(s, dtype.itemsize(), "import_dlpack strides");
+        for (auto& s : strides) s = checked_mul(s, dtype.itemsize(), "DLPack strides");
     } else {
         strides = contiguous_strides(shape, dtype.itemsize(), MemoryOrder::C);
     }
     if (t.byte_offset > static_cast<std::uint64_t>(INT64_MAX))
-        fail(ErrorKind::overflow, "import_dlpack: byte_offset ", t.byte_offset, " does not fit in 64 bits");
-    if (t.data == nullptr && size != 0) fail(ErrorKind::buffer, "import_dlpack: null data pointer for ", size, " elements");
+        fail(ErrorKind::overflow, "DLPack tensor: byte_offset ", t.byte_offset, " does not fit in 64 bits");
+    if (t.data == nullptr && size != 0) fail(ErrorKind::buffer, "DLPack tensor: null data pointer for ", size, " elements");
     // Address arithmetic on a device pointer is only arithmetic: nothing is dereferenced here.
     auto* data = t.data == nullptr ? nullptr : static_cast<std::byte*>(t.data) + t.byte_offset;
     try {
         return Array::wrap(data, dtype, shape, strides, device, readonly, std::move(owner));
     } catch (const Error& e) {
-        fail(e.kind(), "import_dlpack: ", form, " tensor of shape ", shape_string(shape), ": ", e.what());
+        fail(e.kind(), "DLPack ", form, " tensor of shape ", shape_string(shape), ": ", e.what());
     }
 }
 
-// What an exported tensor's manager_ctx holds: the Array (keeping its owner alive) and the element
-// strides DLPack wants.
+// What an exported tensor's manager_ctx holds: the Array (keeping its owner alive, and lending its
+// shape, which DLPack counts in elements as it does) and the element strides DLPack wants. One
+// allocation besides the strides: exports are on the per-call path.
 template <class Managed>
 struct ExportContext {
     Managed tensor{};
     Array array;
-    Dims shape;
     Dims strides;
 };
 
 template <class Managed>
-Managed* export_tensor(const Array& a) {
-    if (const char* why = dlpack_export_obstacle(a)) fail(ErrorKind::buffer, "export_dlpack: ", why);
+Managed* export_tensor(Array a) {
+    if (const char* why = dlpack_export_obstacle(a)) fail(ErrorKind::buffer, "cannot export to DLPack: ", why);
     auto ctx = std::make_unique<ExportContext<Managed>>();
-    ctx->array = a;
-    ctx->shape = a.shape();
-    ctx->strides.resize(a.shape().size());
-    for (std::size_t i = 0; i < ctx->strides.size(); ++i) ctx->strides[i] = a.strides()[i] / a.itemsize();
+    ctx->array = std::move(a);
+    const Array& held = ctx->array;
+    ctx->strides.resize(held.shape().size());
+    for (std::size_t i = 0; i < ctx->strides.size(); ++i) ctx->strides[i] = held.strides()[i] / held.itemsize();
     DLTensor& t = ctx->tensor.dl_tensor;
-    t.data = a.data();
-    t.device = DLDevice{a.device().type, a.device().id};
-    t.ndim = a.ndim();
-    t.dtype = *to_dlpack(a.dtype());
-    t.shape = ctx->shape.data();
+    t.data = held.data();
+    t.device = DLDevice{held.device().type, held.device().id};
+    t.ndim = held.ndim();
+    t.dtype = *to_dlpack(held.dtype());
+    t.shape = const_cast<std::int64_t*>(held.shape().data());
     t.strides = ctx->strides.data();
     t.byte_offset = 0;
     ctx->tensor.manager_ctx = ctx.get();
@@ -106,7 +106,7 @@ Array import_dlpack(DLManagedTensorVersioned* tensor) {
     if (tensor != nullptr && tensor->version.major != NDBRIDGE_DLPACK_MAJOR_VERSION) {
         const auto major = tensor->version.major;
         call_deleter(tensor);
-        fail(ErrorKind::buffer, "import_dlpack: DLPack major version ", major, " is not supported (ndbridge reads ",
+        fail(ErrorKind::buffer, "DLPack major version ", major, " is not supported (ndbridge reads ",
              NDBRIDGE_DLPACK_MAJOR_VERSION, ".x)");
     }
     const bool readonly = tensor != nullptr && (tensor->flags & DLPACK_FLAG_BITMASK_READ_ONLY) != 0;
@@ -125,18 +125,19 @@ const char* dlpack_export_obstacle(const Array& a) noexcept {
     return nullptr;
 }
 
-DLManagedTensorVersioned* export_dlpack_versioned(const Array& a, bool is_copy) {
-    DLManagedTensorVersioned* t = export_tensor<DLManagedTensorVersioned>(a);
+DLManagedTensorVersioned* export_dlpack_versioned(Array a, bool is_copy) {
+    const bool readonly = a.readonly();
+    DLManagedTensorVersioned* t = export_tensor<DLManagedTensorVersioned>(std::move(a));
     t->version = DLPackVersion{NDBRIDGE_DLPACK_MAJOR_VERSION, NDBRIDGE_DLPACK_MINOR_VERSION};
-    t->flags = (a.readonly() ? DLPACK_FLAG_BITMASK_READ_ONLY : 0) | (is_copy ? DLPACK_FLAG_BITMASK_IS_COPIED : 0);
+    t->flags = (readonly ? DLPACK_FLAG_BITMASK_READ_ONLY : 0) | (is_copy ? DLPACK_FLAG_BITMASK_IS_COPIED : 0);
     return t;
 }
 
-DLManagedTensor* export_dlpack_legacy(const Array& a) {
+DLManagedTensor* export_dlpack_legacy(Array a) {
     if (a.readonly())
-        fail(ErrorKind::buffer, "export_dlpack: a read-only array cannot be exported as a legacy DLPack tensor, which "
+        fail(ErrorKind::buffer, "a read-only array cannot be exported as a legacy DLPack tensor, which "
                                 "cannot mark it read-only; ask for DLPack 1.0 (max_version=(1, 0))");
-    return export_tensor<DLManagedTensor>(a);
+    return export_tensor<DLManagedTensor>(std::move(a));
 }
 
 }  // namespace ndbridge

@@ -142,7 +142,7 @@ DTypeKind kind_of_letter(char c) {
 
 // Parses a typestr without checking for the order prefix; `swapped` is applied by the caller.
 DType parse_typestr_body(std::string_view body, std::string_view text) {
-    constexpr std::string_view what = "parse_typestr";
+    constexpr std::string_view what = "typestr";
     if (body.empty()) fail(ErrorKind::type, what, ": '", text, "' has no kind letter");
     const char letter = body[0];
     if (letter == 'O') fail(ErrorKind::type, what, ": '", text, "' is an object dtype; ndbridge holds no Python objects");
@@ -200,7 +200,7 @@ constexpr FloatFormat kFloatLattice[] = {
 const FloatFormat& float_format(ScalarType t) {
     for (const auto& f : kFloatLattice)
         if (f.type == t) return f;
-    fail(ErrorKind::type, "promote_types: ", info(t).name, " is not a float type");
+    fail(ErrorKind::type, info(t).name, " is not a float type");
 }
 
 // The smallest float of the lattice that holds every value of both a and b.
@@ -277,7 +277,7 @@ TimeUnit promote_time_units(DType a, DType b) {
     if (ub == TimeUnit::generic || ua == ub) return ua;
     const auto nonlinear = [](TimeUnit u) { return u == TimeUnit::Y || u == TimeUnit::M; };
     if (a.kind() == DTypeKind::timedelta && nonlinear(ua) != nonlinear(ub))
-        fail(ErrorKind::type, "promote_types: ", name(a), " and ", name(b),
+        fail(ErrorKind::type, name(a), " and ", name(b),
              " have no common unit: years and months are not a whole number of days");
     const TimeUnit coarse = ua < ub ? ua : ub, fine = ua < ub ? ub : ua;
     // Factor from each unit to the next (indexed by TimeUnit); NumPy counts Y -> M -> W as 1 here.
@@ -286,7 +286,7 @@ TimeUnit promote_time_units(DType a, DType b) {
     for (auto u = static_cast<std::size_t>(coarse); u < static_cast<std::size_t>(fine); ++u) {
         factor *= kNextFactor[u];
         if (factor >> 56 != 0)
-            fail(ErrorKind::overflow, "promote_types: converting ", name(a), " and ", name(b),
+            fail(ErrorKind::overflow, "converting ", name(a), " and ", name(b),
                  " to one unit overflows (NumPy refuses the same pair)");
     }
     return fine;
@@ -301,7 +301,7 @@ std::string_view to_string(TimeUnit unit) noexcept { return kUnitNames[static_ca
 TimeUnit parse_time_unit(std::string_view text) {
     for (std::size_t i = 0; i < kUnitNames.size(); ++i)
         if (kUnitNames[i] == text) return static_cast<TimeUnit>(i);
-    fail(ErrorKind::type, "parse_time_unit: unknown datetime unit '", text,
+    fail(ErrorKind::type, "unknown datetime unit '", text,
          "' (expected one of Y M W D h m s ms us ns ps fs as, or none for generic)");
 }
 
@@ -321,7 +321,7 @@ DType DType::timedelta64(TimeUnit unit) noexcept {
 
 DType DType::bytes(std::int64_t length) {
     if (length < 1 || length > (std::int64_t{1} << 40))
-        fail(ErrorKind::value, "DType::bytes: length ", length, " is out of range (1 to 2**40)");
+        fail(ErrorKind::value, "byte-string length ", length, " is out of range (1 to 2**40)");
     DType d(ScalarType::bytes);
     d.length_ = length;
     return d;
@@ -329,7 +329,7 @@ DType DType::bytes(std::int64_t length) {
 
 DType DType::unicode(std::int64_t length) {
     if (length < 1 || length > (std::int64_t{1} << 38))
-        fail(ErrorKind::value, "DType::unicode: length ", length, " is out of range (1 to 2**38)");
+        fail(ErrorKind::value, "unicode string length ", length, " is out of range (1 to 2**38)");
     DType d(ScalarType::unicode);
     d.length_ = length;
     return d;
@@ -404,7 +404,7 @@ std::string describe(DType dtype) {
 std::string to_typestr(DType dtype) {
     const TypeInfo& t = info(dtype.type());
     if (t.typestr_kind == 0)
-        fail(ErrorKind::type, "to_typestr: ", t.name, " has no NumPy typestr (NumPy knows it only through ml_dtypes)");
+        fail(ErrorKind::type, t.name, " has no NumPy typestr (NumPy knows it only through ml_dtypes)");
     char order = '|';
     if (dtype.swap_unit() > 1) order = (dtype.is_native() == kLittleEndian) ? '<' : '>';
     std::string out = detail::concat(order, t.typestr_kind);
@@ -416,7 +416,7 @@ std::string to_typestr(DType dtype) {
 }
 
 DType parse_typestr(std::string_view typestr) {
-    if (typestr.empty()) fail(ErrorKind::type, "parse_typestr: empty typestr");
+    if (typestr.empty()) fail(ErrorKind::type, "typestr: an empty string is not a typestr");
     bool swapped = false;
     std::string_view body = typestr;
     switch (typestr[0]) {
@@ -447,7 +447,7 @@ std::string to_pep3118(DType dtype) {
 }
 
 DType parse_pep3118(std::string_view format) {
-    constexpr std::string_view what = "parse_pep3118";
+    constexpr std::string_view what = "buffer format";
     bool standard_sizes = false;
     bool swapped = false;
     std::optional<DType> item;
@@ -540,11 +540,11 @@ std::optional<DLDataType> to_dlpack(DType dtype) noexcept {
 
 DType from_dlpack(DLDataType dl) {
     if (dl.lanes != 1)
-        fail(ErrorKind::type, "from_dlpack: dtype (code=", int(dl.code), ", bits=", int(dl.bits), ", lanes=", dl.lanes,
+        fail(ErrorKind::type, "DLPack dtype (code=", int(dl.code), ", bits=", int(dl.bits), ", lanes=", dl.lanes,
              ") is a vector type; ndbridge accepts lanes=1 only");
     for (const TypeInfo& t : kTypes)
         if (t.dl_code == dl.code && 8 * t.itemsize == dl.bits) return t.type;
-    fail(ErrorKind::type, "from_dlpack: no ndbridge dtype has DLPack code=", int(dl.code), ", bits=", int(dl.bits));
+    fail(ErrorKind::type, "no ndbridge dtype has DLPack code=", int(dl.code), ", bits=", int(dl.bits));
 }
 
 // ---------------------------------------------------------------------------------------------- parse_dtype
@@ -597,7 +597,7 @@ DType promote_types(DType a, DType b) {
         const std::int64_t n = a.length() > b.length() ? a.length() : b.length();
         return (ka == DTypeKind::unicode || kb == DTypeKind::unicode) ? DType::unicode(n) : DType::bytes(n);
     }
-    fail(ErrorKind::type, "promote_types: ", describe(a), " and ", describe(b), " have no common dtype");
+    fail(ErrorKind::type, describe(a), " and ", describe(b), " have no common dtype");
 }
 
 }  // namespace ndbridge

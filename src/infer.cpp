@@ -45,10 +45,10 @@ DType DTypeInference::result(DType default_float) const {
     const bool strings = seen_bytes_ || seen_unicode_ || (typed_ && (typed_->kind() == DTypeKind::bytes ||
                                                                      typed_->kind() == DTypeKind::unicode));
     if (seen_bytes_ && seen_unicode_)
-        fail(ErrorKind::type, "asarray: the data mixes bytes and str; ndbridge does not guess an encoding "
+        fail(ErrorKind::type, "the data mixes bytes and str; ndbridge does not guess an encoding "
                               "(decode the bytes or encode the strings first)");
     if (numbers && strings)
-        fail(ErrorKind::type, "asarray: the data mixes strings and numbers; ndbridge does not turn numbers into text or "
+        fail(ErrorKind::type, "the data mixes strings and numbers; ndbridge does not turn numbers into text or "
                               "parse text into numbers (give dtype= and convert the strings first)");
     if (strings) {
         std::int64_t length = std::max<std::int64_t>(string_length_, 1);
@@ -62,7 +62,7 @@ DType DTypeInference::result(DType default_float) const {
     const bool integer_result =
         !seen_float_ && !seen_complex_ && (!typed_ || typed_->is_integer() || typed_->kind() == DTypeKind::boolean);
     if (integer_result && most_negative_ < 0 && largest_big_ != 0)
-        fail(ErrorKind::overflow, "asarray: the integers ", most_negative_, " and ", largest_big_,
+        fail(ErrorKind::overflow, "the integers ", most_negative_, " and ", largest_big_,
              " need both a signed type and uint64; no integer dtype holds both");
     if (typed_) {
         // Weak Python scalars: they raise the kind of the typed result, never its precision.

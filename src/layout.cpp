@@ -85,6 +85,21 @@ bool is_f_contiguous(std::span<const std::int64_t> shape, std::span<const std::i
     return is_contiguous(shape, strides, itemsize, true);
 }
 
+bool is_compact(std::span<const std::int64_t> shape, std::span<const std::int64_t> strides, std::int64_t itemsize) {
+    std::vector<std::pair<std::int64_t, std::int64_t>> axes;  // (|stride|, extent), extent-1 axes left out
+    for (std::size_t i = 0; i < shape.size(); ++i) {
+        if (shape[i] == 0) return true;
+        if (shape[i] != 1) axes.emplace_back(strides[i] < 0 ? -strides[i] : strides[i], shape[i]);
+    }
+    std::sort(axes.begin(), axes.end());
+    std::int64_t expected = itemsize;
+    for (const auto& [stride, extent] : axes) {
+        if (stride != expected) return false;
+        expected *= extent;
+    }
+    return true;
+}
+
 Dims contiguous_strides(std::span<const std::int64_t> shape, std::int64_t itemsize, MemoryOrder order) {
     const std::size_t n = shape.size();
     Dims strides(n);
@@ -93,7 +108,7 @@ Dims contiguous_strides(std::span<const std::int64_t> shape, std::int64_t itemsi
         const std::size_t i = order == MemoryOrder::F ? k : n - 1 - k;
         strides[i] = stride;
         // An extent of 0 leaves later strides as if it were 1, as NumPy does.
-        stride = checked_mul(stride, std::max<std::int64_t>(shape[i], 1), "contiguous_strides");
+        stride = checked_mul(stride, std::max<std::int64_t>(shape[i], 1), "strides");
     }
     return strides;
 }
@@ -131,7 +146,7 @@ Dims allocation_strides(std::span<const std::int64_t> shape, std::span<const std
     for (auto it = perm.rbegin(); it != perm.rend(); ++it) {
         const auto axis = static_cast<std::size_t>(*it);
         strides[axis] = stride;
-        stride = checked_mul(stride, std::max<std::int64_t>(shape[axis], 1), "allocation_strides");
+        stride = checked_mul(stride, std::max<std::int64_t>(shape[axis], 1), "strides");
     }
     return strides;
 }
@@ -141,11 +156,11 @@ ByteExtent byte_extent(std::span<const std::int64_t> shape, std::span<const std:
     for (std::int64_t extent : shape)
         if (extent == 0) return e;
     for (std::size_t i = 0; i < shape.size(); ++i) {
-        const std::int64_t reach = checked_mul(strides[i], shape[i] - 1, "byte_extent");
-        if (reach < 0) e.low = checked_add(e.low, reach, "byte_extent");
-        else e.high = checked_add(e.high, reach, "byte_extent");
+        const std::int64_t reach = checked_mul(strides[i], shape[i] - 1, "the array's extent");
+        if (reach < 0) e.low = checked_add(e.low, reach, "the array's extent");
+        else e.high = checked_add(e.high, reach, "the array's extent");
     }
-    e.high = checked_add(e.high, itemsize, "byte_extent");
+    e.high = checked_add(e.high, itemsize, "the array's extent");
     return e;
 }
 

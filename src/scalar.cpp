@@ -193,7 +193,7 @@ Scalar load_scalar(DType dtype, const std::byte* p) {
             return s;
         }
     }
-    fail(ErrorKind::type, "load_scalar: unknown dtype");
+    fail(ErrorKind::type, "unknown dtype");
 }
 
 void store_scalar(DType dtype, std::byte* p, const Scalar& value) {
@@ -259,7 +259,7 @@ void store_scalar(DType dtype, std::byte* p, const Scalar& value) {
             return;
         }
     }
-    fail(ErrorKind::type, "store_scalar: unknown dtype");
+    fail(ErrorKind::type, "unknown dtype");
 }
 
 void fill(const Array& dst, const Scalar& value) {

@@ -23,6 +23,7 @@ struct TargetTraits {
     bool readonly = true;           ///< can mark memory read-only (torch: no)
     bool non_native_order = true;   ///< torch and DLPack: no
     bool byte_strides = true;       ///< strides need not be multiples of the item size (torch, DLPack: no)
+    bool sparse_strides = true;     ///< items need not be packed densely in some axis order (JAX: no)
 };
 
 inline constexpr TargetTraits kNdbridgeTarget{};
@@ -30,17 +31,28 @@ inline constexpr TargetTraits kTorchTarget{"torch", false, false, false, false};
 /// DLPack itself allows negative strides, but consumers abort on them (PyTorch 2.13 terminates the
 /// process), so an export copies them to a positive layout rather than hand them out.
 inline constexpr TargetTraits kDLPackTarget{"DLPack", false, true, false, false};
+/// JAX imports a legacy capsule (which has no read-only flag) and takes only compact strides.
+inline constexpr TargetTraits kJaxTarget{"JAX", false, false, false, false, false};
 
-/// What the caller asked for. Empty optionals mean "as the source".
+/// What the caller asked for: the one request every entry point fills. Empty optionals mean "as the
+/// source".
 struct ConversionRequest {
     std::optional<DType> dtype;
     std::optional<Device> device;
     CopyMode copy = CopyMode::if_needed;
     MemoryOrder order = MemoryOrder::K;
+    /// The dtype of Python floats and of empty sequences, which have no dtype of their own
+    /// (float64, or torch.get_default_dtype() when the result is a torch tensor).
+    DType default_float = ScalarType::float64;
 };
 
 /// Why `src` cannot be shared for `request` on `target`; nullopt when it can.
 std::optional<std::string> copy_reason(const Array& src, const ConversionRequest& request, const TargetTraits& target);
+
+/// The copy that `reason` (from copy_reason) calls for: Error(copy) naming the reason under
+/// CopyMode::never, Error(value) for a device change, else a new array as share_or_copy describes.
+/// Touches no shared state but the two arrays: callers may run it on any thread.
+Array copy_for(const Array& src, const ConversionRequest& request, const TargetTraits& target, const std::string& reason);
 
 /// The decision, applied: `src` itself when it may be shared (and copy is not `always`), else a new
 /// host array laid out by the request's order (K keeps the source's stride order, positive), in the

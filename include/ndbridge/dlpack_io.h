@@ -25,8 +25,8 @@ const char* dlpack_export_obstacle(const Array& a) noexcept;
 
 /// A new owning tensor viewing `a` (which must have no obstacle: else Error(buffer) naming it).
 /// READ_ONLY is set for read-only arrays; IS_COPIED when `is_copy` says the array is a private copy.
-DLManagedTensorVersioned* export_dlpack_versioned(const Array& a, bool is_copy = false);
+DLManagedTensorVersioned* export_dlpack_versioned(Array a, bool is_copy = false);
 /// The legacy form. Error(buffer) for read-only arrays: the legacy struct cannot say "do not write".
-DLManagedTensor* export_dlpack_legacy(const Array& a);
+DLManagedTensor* export_dlpack_legacy(Array a);
 
 }  // namespace ndbridge

@@ -34,6 +34,10 @@ std::int64_t checked_add(std::int64_t a, std::int64_t b, std::string_view what);
 bool is_c_contiguous(std::span<const std::int64_t> shape, std::span<const std::int64_t> strides, std::int64_t itemsize);
 bool is_f_contiguous(std::span<const std::int64_t> shape, std::span<const std::int64_t> strides, std::int64_t itemsize);
 
+/// True when the items are packed densely in some axis order (|strides| a permutation of some order's
+/// compact strides; extent-1 axes ignored; arrays with no elements are compact).
+bool is_compact(std::span<const std::int64_t> shape, std::span<const std::int64_t> strides, std::int64_t itemsize);
+
 /// Strides of a compact array in C or F order (K and A are not meaningful without a source).
 Dims contiguous_strides(std::span<const std::int64_t> shape, std::int64_t itemsize, MemoryOrder order);
 

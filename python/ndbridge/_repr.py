@@ -1,5 +1,10 @@
-"""NumPy-like repr/str of ndb.Array: nested brackets, aligned columns, summarised when large."""
+"""NumPy-like repr/str of ndb.Array: nested brackets, aligned columns, summarised when large.
+
+The one Python module that adds methods to ndb.Array (everything else is defined with the class in C++).
+"""
 import struct
+
+from ._core import Array
 
 _THRESHOLD = 1000   # arrays with more elements are summarised, as NumPy does
 _EDGE = 3           # items kept at each end of a summarised axis
@@ -239,3 +244,7 @@ def array_str(a):
     if a.ndim == 0 and a.device == "cpu":
         return _scalar_str(a)
     return _body(a, "", _LINEWIDTH, " ")
+
+
+Array.__repr__ = array_repr
+Array.__str__ = array_str

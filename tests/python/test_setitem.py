@@ -5,7 +5,9 @@ import struct
 
 import ml_dtypes
 import numpy as np
+import pandas as pd
 import pytest
+import torch
 
 import ndbridge as ndb
 from conftest import COMPLEX_DTYPES, FLOAT_DTYPES, INT_DTYPES, ML_DTYPES, NUMERIC_DTYPES, dtype_id
@@ -251,15 +253,69 @@ def test_arrays_and_buffers_assign_as_numpy(name):
     np.testing.assert_array_equal(a, expected)
 
 
-SEQUENCES = {"list1": lambda: [1], "tuple1": lambda: (1,), "list4": lambda: [1, 2, 3, 4], "range": lambda: range(4)}
+# Values that are not scalars: everything asarray reads. Each is assigned to the same key of an ndb view
+# and of the NumPy array itself, and the two results must be equal (values and dtype of the target).
+ASSIGNED = {
+    "list1": lambda: [7],
+    "tuple1": lambda: (7,),
+    "list4": lambda: [1, 2, 3, 4],
+    "range": lambda: range(4),
+    "tuple_floats": lambda: (1.9, -2.5, 3.25, 4.0),
+    "nested_rows": lambda: [[1, 2, 3, 4]] * 2,
+    "bools": lambda: [True, False, True, True],
+    "torch_tensor": lambda: torch.tensor([1.5, 2.5, 3.5, 4.5]),
+    "torch_int_tensor": lambda: torch.arange(4, dtype=torch.int16),
+    "pandas_series": lambda: pd.Series([10, 20, 30, 40]),
+    "numpy_0d": lambda: np.array(9.75),
+    "bytearray_u8": lambda: bytearray(b"\x01\x02\x03\x04"),
+}
 
 
-@pytest.mark.parametrize("name", sorted(SEQUENCES))
-def test_sequences_are_a_type_error_until_asarray_reads_them(name):
-    a = np.zeros(4, dtype=np.int64)
-    with pytest.raises(TypeError, match="sequence reader"):
-        ndb.asarray(a)[:] = SEQUENCES[name]()
+@pytest.mark.parametrize("target_dtype", [np.int64, np.float32, np.uint8, np.complex128], ids=dtype_id)
+@pytest.mark.parametrize("name", sorted(ASSIGNED))
+def test_array_likes_assign_as_numpy(name, target_dtype):
+    expected = np.zeros((3, 4), dtype=target_dtype)
+    got = np.zeros((3, 4), dtype=target_dtype)
+    try:
+        expected[1:] = ASSIGNED[name]()
+    except (OverflowError, ValueError, TypeError) as e:  # NumPy refuses: so must ndbridge, writing nothing
+        with pytest.raises(type(e)):
+            ndb.asarray(got)[1:] = ASSIGNED[name]()
+        assert not got.any()
+        return
+    ndb.asarray(got)[1:] = ASSIGNED[name]()
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_sequence_assignment_broadcasts_along_rows_and_casts():
+    a = np.zeros((2, 3), dtype=np.int32)
+    ndb.asarray(a)[...] = [1.9, -2.9, 3]
+    np.testing.assert_array_equal(a, [[1, -2, 3], [1, -2, 3]])
+
+
+def test_sequence_element_out_of_range_raises_as_numpy_and_writes_nothing():
+    a = np.zeros(3, dtype=np.uint8)
+    with pytest.raises(OverflowError):
+        np.zeros(3, dtype=np.uint8)[:] = [1, 300, 2]
+    with pytest.raises(OverflowError, match="300"):
+        ndb.asarray(a)[:] = [1, 300, 2]
     assert not a.any()
+
+
+def test_ragged_sequence_assignment_writes_nothing():
+    a = np.zeros((2, 2))
+    with pytest.raises(ValueError, match="inhomogeneous"):
+        ndb.asarray(a)[:] = [[1.0, 2.0], [3.0]]
+    assert not a.any()
+
+
+def test_tensor_assignment_into_a_strided_view():
+    a = np.zeros((4, 6), dtype=np.float64)
+    expected = a.copy()
+    t = torch.arange(6, dtype=torch.float32).reshape(2, 3)
+    expected[::2, ::2] = t.numpy()
+    ndb.asarray(a)[::2, ::2] = t
+    np.testing.assert_array_equal(a, expected)
 
 
 @pytest.mark.parametrize("value", [None, object(), {1: 2}, slice(1)], ids=["None", "object", "dict", "slice"])

@@ -1,0 +1,69 @@
+// The one parser of the arguments every entry point shares (dtype, device, copy, order): the same
+// spelling means the same thing, and is refused with the same exception, everywhere.
+#include <string>
+
+#include <nanobind/stl/string.h>
+
+#include "common.h"
+#include "ndbridge/device.h"
+
+namespace ndbridge::python {
+
+CopyMode parse_copy(nb::handle copy) {
+    PyObject* c = copy.ptr();
+    if (c == Py_None) return CopyMode::if_needed;
+    if (c == Py_True) return CopyMode::always;
+    if (c == Py_False) return CopyMode::never;
+    if (is_numpy_scalar(copy) && py_type_name(copy) == "bool")
+        return PyObject_IsTrue(c) ? CopyMode::always : CopyMode::never;
+    fail(ErrorKind::value, "copy must be True, False or None, not ", short_repr(copy));
+}
+
+MemoryOrder parse_order(nb::handle order) {
+    if (order.is_none()) return MemoryOrder::K;  // as NumPy: None means 'K'
+    if (!PyUnicode_Check(order.ptr()))
+        fail(ErrorKind::type, "order must be a str ('K', 'A', 'C' or 'F'), not ", py_type_name(order));
+    Py_ssize_t n = 0;
+    const char* text = PyUnicode_AsUTF8AndSize(order.ptr(), &n);
+    if (text == nullptr) throw nb::python_error();
+    if (n == 1) {
+        switch (text[0]) {
+            case 'K': case 'k': return MemoryOrder::K;
+            case 'A': case 'a': return MemoryOrder::A;
+            case 'C': case 'c': return MemoryOrder::C;
+            case 'F': case 'f': return MemoryOrder::F;
+            default: break;
+        }
+    }
+    fail(ErrorKind::value, "order must be one of 'K', 'A', 'C', 'F', not ", short_repr(order));
+}
+
+std::optional<Device> parse_device(nb::handle device) {
+    if (device.is_none()) return std::nullopt;
+    if (PyUnicode_Check(device.ptr())) return ndbridge::parse_device(nb::cast<std::string>(device));
+    if (PyTuple_Check(device.ptr())) {  // DLPack's (device_type, device_id)
+        if (PyTuple_GET_SIZE(device.ptr()) != 2 || !PyLong_Check(PyTuple_GET_ITEM(device.ptr(), 0)) ||
+            !PyLong_Check(PyTuple_GET_ITEM(device.ptr(), 1)))
+            fail(ErrorKind::value, "device as a tuple must be DLPack's (device_type, device_id) of two ints, not ",
+                 short_repr(device));
+        int overflow = 0;
+        const long long type = PyLong_AsLongLongAndOverflow(PyTuple_GET_ITEM(device.ptr(), 0), &overflow);
+        const long long id = PyLong_AsLongLongAndOverflow(PyTuple_GET_ITEM(device.ptr(), 1), &overflow);
+        if (overflow != 0 || type < INT32_MIN || type > INT32_MAX || id < INT32_MIN || id > INT32_MAX)
+            fail(ErrorKind::value, "device ", short_repr(device), " does not fit DLPack's 32-bit fields");
+        return device_from_dlpack(static_cast<std::int32_t>(type), static_cast<std::int32_t>(id));
+    }
+    // torch.device and similar: their str() is PyTorch's spelling ("cuda:0").
+    return ndbridge::parse_device(nb::cast<std::string>(nb::str(device)));
+}
+
+ConversionRequest parse_request(nb::handle dtype, nb::handle device, nb::handle copy, nb::handle order) {
+    ConversionRequest r;
+    if (!dtype.is_none()) r.dtype = dtype_from_object(dtype);
+    r.device = parse_device(device);
+    r.copy = parse_copy(copy);
+    r.order = parse_order(order);
+    return r;
+}
+
+}  // namespace ndbridge::python

@@ -1,0 +1,206 @@
+// DLPack in: the one place that asks a producer for a tensor (its C exchange API, or __dlpack__ with
+// the 1.x keywords and, for pre-1.0 producers only, the legacy call), imports capsules, and deals
+// with the PyTorch state DLPack cannot carry. asarray and from_dlpack both come through here.
+#include <string>
+#include <string_view>
+
+#include <nanobind/stl/string.h>
+
+#include "common.h"
+#include "ndbridge/dlpack_io.h"
+
+namespace ndbridge::python {
+namespace {
+
+constexpr const char* kVersionedName = "dltensor_versioned";
+constexpr const char* kLegacyName = "dltensor";
+
+// A TypeError that says the call's keywords were not accepted (a pre-1.0 __dlpack__), as opposed to
+// one the producer raised for its own reasons, which must reach the user unchanged.
+bool rejected_keywords() {
+    if (!PyErr_ExceptionMatches(PyExc_TypeError)) return false;
+    PyObject *type = nullptr, *value = nullptr, *traceback = nullptr;
+    PyErr_Fetch(&type, &value, &traceback);
+    PyErr_NormalizeException(&type, &value, &traceback);
+    bool about_signature = false;
+    if (value != nullptr) {
+        if (PyObject* text = PyObject_Str(value)) {
+            const char* s = PyUnicode_AsUTF8(text);
+            if (s != nullptr) {
+                const std::string_view m(s);
+                about_signature = m.find("keyword") != std::string_view::npos || m.find("argument") != std::string_view::npos ||
+                                  m.find("max_version") != std::string_view::npos;
+            }
+            Py_DECREF(text);
+        }
+        PyErr_Clear();
+    }
+    PyErr_Restore(type, value, traceback);
+    return about_signature;
+}
+
+// producer.__dlpack__(max_version=(1, x)[, dl_device=..., copy=True]); the legacy call without
+// keywords only when the producer rejects them and no device move was asked for.
+nb::object request_capsule(nb::handle producer, std::optional<Device> move_to) {
+    nb::object method = producer.attr("__dlpack__");
+    nb::dict kwargs;
+    kwargs["max_version"] = nb::make_tuple(NDBRIDGE_DLPACK_MAJOR_VERSION, NDBRIDGE_DLPACK_MINOR_VERSION);
+    if (move_to) {
+        kwargs["dl_device"] = nb::make_tuple(static_cast<int>(move_to->type), move_to->id);
+        kwargs["copy"] = true;
+    }
+    PyObject* r = PyObject_Call(method.ptr(), nb::tuple().ptr(), kwargs.ptr());
+    if (r == nullptr && !move_to && rejected_keywords()) {
+        PyErr_Clear();  // a pre-1.0 producer
+        r = PyObject_CallNoArgs(method.ptr());
+    }
+    if (r == nullptr) throw nb::python_error();
+    return nb::steal(r);
+}
+
+Device dlpack_device_of(nb::handle obj) {
+    if (!nb::hasattr(obj, "__dlpack_device__")) return Device::cpu();
+    nb::object dev = obj.attr("__dlpack_device__")();
+    std::optional<Device> d = parse_device(dev);
+    if (!PyTuple_Check(dev.ptr()) || !d) fail(ErrorKind::type, py_type_name(obj), ".__dlpack_device__() returned ", short_repr(dev),
+                                               ", not a (device_type, device_id) tuple");
+    return *d;
+}
+
+// Attribute and method names made once: these lookups are on the per-call path of every tensor.
+PyObject* interned(const char* name) {
+    PyObject* s = PyUnicode_InternFromString(name);
+    if (s == nullptr) throw nb::python_error();
+    return s;  // kept for the life of the process
+}
+
+bool method_says_true(nb::handle t, PyObject* method) {
+    PyObject* r = PyObject_CallMethodNoArgs(t.ptr(), method);
+    if (r == nullptr) {
+        PyErr_Clear();
+        return false;
+    }
+    const bool yes = r == Py_True;
+    Py_DECREF(r);
+    return yes;
+}
+
+// PyTorch tensors carry state that DLPack cannot express. Autograd tracking: the data is the same
+// without it, so the tensor is detached (a view). Lazy conjugate/negative bits (t.conj(), views of
+// them): the memory holds the values before conjugation/negation; torch's __dlpack__ refuses such
+// tensors and its C exchange API silently ignores the bit, so the values are materialised here, which
+// is a copy (`fresh`), refused under copy=False. Objects without these methods are returned as they are.
+nb::object plain_tensor(nb::handle obj, CopyMode copy, bool& fresh) {
+    static PyObject* const requires_grad = interned("requires_grad");
+    static PyObject* const detach = interned("detach");
+    struct LazyBit {
+        PyObject* test;
+        PyObject* resolve;
+        const char* what;
+    };
+    static const LazyBit kBits[] = {{interned("is_conj"), interned("resolve_conj"), "conjugate"},
+                                    {interned("is_neg"), interned("resolve_neg"), "negative"}};
+    nb::object t = nb::borrow(obj);
+    nb::object grad = nb::steal(PyObject_GetAttr(obj.ptr(), requires_grad));
+    if (!grad.is_valid()) {
+        PyErr_Clear();
+        return t;
+    }
+    if (grad.ptr() == Py_True) {
+        t = nb::steal(PyObject_CallMethodNoArgs(t.ptr(), detach));
+        if (!t.is_valid()) throw nb::python_error();
+    }
+    for (const LazyBit& bit : kBits) {
+        if (!method_says_true(t, bit.test)) continue;
+        if (copy == CopyMode::never)
+            fail(ErrorKind::copy, "the ", py_type_name(obj), " has its lazy ", bit.what, " bit set, so its memory does not hold its "
+                 "values; they exist only after ", nb::cast<std::string>(nb::handle(bit.resolve)), "(), a copy, and copy=False forbids it");
+        t = nb::steal(PyObject_CallMethodNoArgs(t.ptr(), bit.resolve));
+        if (!t.is_valid()) throw nb::python_error();
+        fresh = true;
+    }
+    return t;
+}
+
+// After a failed export: a TypeError that names what the tensor is and what to do, for the torch
+// tensors DLPack cannot carry (sparse, quantized, meta, nested); false for anything else.
+bool explain_unsupported_tensor(nb::handle t) {
+    auto attr_true = [&](const char* name) {
+        nb::object v = nb::steal(PyObject_GetAttrString(t.ptr(), name));
+        if (!v.is_valid()) PyErr_Clear();
+        return v.is_valid() && v.ptr() == Py_True;
+    };
+    nb::object layout = nb::steal(PyObject_GetAttrString(t.ptr(), "layout"));
+    if (!layout.is_valid()) {
+        PyErr_Clear();
+        return false;
+    }
+    const std::string layout_name = nb::cast<std::string>(nb::str(layout));
+    std::string what, remedy;
+    if (attr_true("is_nested")) what = "a nested tensor", remedy = ".to_padded_tensor(0.0) or .unbind()";
+    else if (layout_name != "torch.strided") what = "a tensor with layout " + layout_name, remedy = ".to_dense()";
+    else if (attr_true("is_quantized")) what = "a quantized tensor (" + nb::cast<std::string>(nb::str(t.attr("dtype"))) + ")", remedy = ".dequantize()";
+    else if (attr_true("is_meta")) what = "a meta tensor (it has no data)", remedy = "a tensor on a real device";
+    else return false;
+    fail(ErrorKind::type, "cannot convert ", what, ": DLPack carries only strided tensors with data; convert it first with ", remedy);
+}
+
+}  // namespace
+
+Array import_capsule(nb::handle capsule) {
+    PyObject* cap = capsule.ptr();
+    const char* raw_name = PyCapsule_GetName(cap);
+    if (raw_name == nullptr && PyErr_Occurred()) throw nb::python_error();
+    const std::string_view name = raw_name != nullptr ? raw_name : "";
+    if (name == "used_dltensor" || name == "used_dltensor_versioned")
+        fail(ErrorKind::value, "this DLPack capsule was already consumed; a capsule can be imported only once (ask the producer's "
+                               "__dlpack__() for a new one)");
+    const bool versioned = name == kVersionedName;
+    if (!versioned && name != kLegacyName)
+        fail(ErrorKind::type, "a capsule named '", name, "' is not a DLPack capsule (expected '", kVersionedName, "' or '", kLegacyName,
+             "')");
+    void* ptr = PyCapsule_GetPointer(cap, raw_name);
+    if (ptr == nullptr) throw nb::python_error();
+    // Renamed before import: the producer's capsule destructor then leaves the tensor to us, and our
+    // import calls its deleter exactly once, also when the import fails.
+    if (PyCapsule_SetName(cap, versioned ? "used_dltensor_versioned" : "used_dltensor") != 0) throw nb::python_error();
+    if (versioned) return import_dlpack(static_cast<DLManagedTensorVersioned*>(ptr));
+    return import_dlpack(static_cast<DLManagedTensor*>(ptr));
+}
+
+Array read_dlpack_producer(nb::handle obj, const Probe& p, const ConversionRequest& req, bool& fresh) {
+    fresh = false;
+    nb::object source = plain_tensor(obj, req.copy, fresh);
+    if (req.device) {
+        const Device here = dlpack_device_of(source);
+        if (*req.device != here) {
+            if (req.copy == CopyMode::never)
+                fail(ErrorKind::copy, "moving data from ", to_string(here), " to ", to_string(*req.device),
+                     " needs a copy, and copy=False forbids it");
+            fresh = true;
+            nb::object capsule;
+            try {
+                capsule = request_capsule(source, req.device);
+            } catch (nb::python_error& e) {
+                // The producer's own error (PyTorch's runs to 60 lines) is kept as the __cause__.
+                nb::raise_from(e, PyExc_ValueError, "device %s was requested for data on %s; only the producer can move it, and "
+                               "%s.__dlpack__(dl_device=..., copy=True) failed (see the exception above)",
+                               to_string(*req.device).c_str(), to_string(here).c_str(), py_type_name(obj).c_str());
+            }
+            return import_capsule(capsule);
+        }
+    }
+    try {
+        if (p.kind == Kind::exchange_api) {
+            DLManagedTensorVersioned* out = nullptr;
+            if (p.api->managed_tensor_from_py_object_no_sync(source.ptr(), &out) != 0) throw nb::python_error();
+            return import_dlpack(out);
+        }
+        return import_capsule(request_capsule(source, std::nullopt));
+    } catch (...) {
+        if (!explain_unsupported_tensor(source)) throw;
+        throw;  // not reached: explain_unsupported_tensor raises when it recognises the tensor
+    }
+}
+
+}  // namespace ndbridge::python

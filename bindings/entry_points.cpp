@@ -1,0 +1,246 @@
+// The entry points: asarray, as_tensor, tensor, from_dlpack, from_numpy, frombuffer. They parse their
+// arguments with the one parser, and all but frombuffer (which reinterprets bytes) run the one
+// pipeline: probe -> view or read -> share or copy (the core's rule) -> hand to the target library.
+#include <string>
+
+#include <nanobind/stl/string.h>
+
+#include "common.h"
+#include "ndbridge/copy.h"
+
+namespace ndbridge::python {
+namespace {
+
+// The core's share-or-copy decision; the copy, when there is one, runs without the GIL.
+Array share_or_copy_released(Array view, const ConversionRequest& req, const TargetTraits& traits) {
+    std::optional<std::string> reason = copy_reason(view, req, traits);
+    if (!reason) return view;  // moved out: no copy of the view's shape and strides
+    nb::gil_scoped_release release;
+    return copy_for(view, req, traits, *reason);
+}
+
+[[noreturn]] void cannot_convert(nb::handle obj) {
+    fail(ErrorKind::type, "cannot convert an object of type ", py_type_name(obj),
+         " (it is no array, buffer, DLPack producer, scalar or sequence): ", short_repr(obj));
+}
+
+// Scalars and sequences are read into new memory: never shared, and always on the host.
+void check_readable(nb::handle obj, const ConversionRequest& req, const char* what) {
+    if (req.copy == CopyMode::never)
+        fail(ErrorKind::copy, "a ", py_type_name(obj), " is ", what, ", so its values are always copied; copy=False forbids that "
+                              "(scalars and sequences can never be shared)");
+    if (req.device && !req.device->is_cpu())
+        fail(ErrorKind::value, "a ", py_type_name(obj), " is read on the host; device ", to_string(*req.device),
+             " is not reachable from here");
+}
+
+DType torch_default_float() {
+    nb::object torch = loaded_module("torch");
+    if (!torch.is_valid()) torch = nb::module_::import_("torch");
+    return dtype_from_object(torch.attr("get_default_dtype")());
+}
+
+}  // namespace
+
+Array view_of(nb::handle obj, const Probe& p, const ConversionRequest& req, bool& fresh) {
+    fresh = false;
+    switch (p.kind) {
+        case Kind::ndb_array: return nb::cast<const Array&>(obj);
+        case Kind::numpy_array: return read_numpy(obj);
+        case Kind::buffer: return read_buffer(obj);
+        case Kind::exchange_api:
+        case Kind::dlpack: return read_dlpack_producer(obj, p, req, fresh);
+        case Kind::capsule: return import_capsule(obj);
+        case Kind::array_interface: return read_array_interface(obj, obj.attr("__array_interface__"), Device::cpu());
+        case Kind::array_struct: return read_array_struct(obj);
+        case Kind::cuda_interface: return read_cuda_interface(obj);
+        case Kind::array_method: return read_array_method(obj, req, fresh);
+        default: break;
+    }
+    cannot_convert(obj);
+}
+
+nb::object convert_object(nb::handle obj, ConversionRequest req, Target target, bool requires_grad) {
+    const TargetTraits& traits = traits_of(target);
+    const Probe p = probe(obj);
+    switch (p.kind) {
+        case Kind::python_scalar:
+        case Kind::string:
+        case Kind::sequence: {
+            check_readable(obj, req, "not an array");
+            if (target == Target::torch) req.default_float = torch_default_float();
+            Array a = read_sequence(obj, req);
+            // Built in C order in the final dtype, which every target holds; F is one more layout pass.
+            if (req.order == MemoryOrder::F && !a.is_f_contiguous()) {
+                nb::gil_scoped_release release;
+                a = a.copy(MemoryOrder::F);
+            }
+            return hand_to(target, std::move(a), obj, nullptr, requires_grad);
+        }
+        case Kind::numpy_scalar: {
+            check_readable(obj, req, "an immutable NumPy scalar");
+            req.copy = CopyMode::always;
+            return hand_to(target, share_or_copy_released(read_numpy_scalar(obj), req, traits), obj, nullptr, requires_grad);
+        }
+        case Kind::unknown: cannot_convert(obj);
+        default: break;
+    }
+    bool fresh = false;
+    Array view = view_of(obj, p, req, fresh);
+    // A producer that copied (a device move, torch's lazy bits) made the copy copy=True asked for.
+    if (fresh && req.copy == CopyMode::always) req.copy = CopyMode::if_needed;
+    // What hand_to needs of the source to tell "unchanged": its address and layout, not a second view.
+    const ViewIdentity source = identity_of(view);
+    return hand_to(target, share_or_copy_released(std::move(view), req, traits), obj, &source, requires_grad);
+}
+
+Array to_array(nb::handle obj, const ConversionRequest& req) {
+    const Probe p = probe(obj);
+    switch (p.kind) {
+        case Kind::python_scalar:
+        case Kind::string:
+        case Kind::sequence: return read_sequence(obj, req);
+        case Kind::numpy_scalar: return read_numpy_scalar(obj);
+        case Kind::unknown: cannot_convert(obj);
+        default: break;
+    }
+    bool fresh = false;
+    const Array view = view_of(obj, p, req, fresh);
+    return share_or_copy_released(view, req, kNdbridgeTarget);
+}
+
+namespace {
+
+nb::object asarray(nb::handle obj, nb::handle dtype, nb::handle device, nb::handle copy, nb::handle order, nb::handle like,
+                   nb::handle requires_grad) {
+    return named("asarray", [&] {
+        ConversionRequest req = parse_request(dtype, device, copy, order);
+        const Target target = parse_like(like);
+        bool grad = false;
+        if (!requires_grad.is_none()) {
+            const int truth = PyObject_IsTrue(requires_grad.ptr());
+            if (truth < 0) throw nb::python_error();
+            grad = truth != 0;
+        }
+        if (grad && target != Target::torch)
+            fail(ErrorKind::value, "requires_grad=True is meaningful only for a torch result (like='torch')");
+        if (grad && req.copy != CopyMode::always && !req.dtype && nb::hasattr(obj, "requires_grad") &&
+            nb::cast<bool>(obj.attr("requires_grad"))) {
+            // A tensor that already tracks gradients stays in its graph: torch's own asarray keeps the history.
+            return nb::module_::import_("torch").attr("asarray")(obj, nb::arg("device") = device, nb::arg("requires_grad") = true);
+        }
+        return convert_object(obj, req, target, grad);
+    });
+}
+
+nb::object as_tensor(nb::handle obj, nb::handle dtype, nb::handle device) {
+    return named("as_tensor", [&] { return convert_object(obj, parse_request(dtype, device, nb::none(), nb::none()), Target::ndbridge, false); });
+}
+
+nb::object tensor(nb::handle obj, nb::handle dtype, nb::handle device) {
+    return named("tensor", [&] {
+        ConversionRequest req = parse_request(dtype, device, nb::none(), nb::none());
+        req.copy = CopyMode::always;
+        return convert_object(obj, req, Target::ndbridge, false);
+    });
+}
+
+// from_dlpack: asarray restricted to what speaks DLPack (producers, capsules, NumPy arrays, ndb.Arrays).
+nb::object from_dlpack(nb::handle x, nb::handle device, nb::handle copy) {
+    return named("from_dlpack", [&] {
+        const ConversionRequest req = parse_request(nb::none(), device, copy, nb::none());
+        switch (probe(x).kind) {
+            case Kind::ndb_array: case Kind::numpy_array: case Kind::exchange_api: case Kind::dlpack: case Kind::capsule: break;
+            default:
+                fail(ErrorKind::type, "a ", py_type_name(x), " has no __dlpack__ method and is not a DLPack capsule");
+        }
+        return convert_object(x, req, Target::ndbridge, false);
+    });
+}
+
+nb::object from_numpy(nb::handle a) {
+    return named("from_numpy", [&] {
+        if (probe(a).kind != Kind::numpy_array) fail(ErrorKind::type, "expected a numpy.ndarray, got ", py_type_name(a));
+        try {
+            return nb::cast(read_numpy(a));
+        } catch (const Error& e) {
+            fail(ErrorKind::copy, "the array cannot be shared: ", e.what());
+        }
+    });
+}
+
+// frombuffer: raw bytes reinterpreted; PyTorch's checks and wording.
+nb::object frombuffer(nb::handle buffer, nb::handle dtype, std::int64_t count, std::int64_t offset) {
+    return named("frombuffer", [&] {
+        const DType dt = dtype_from_object(dtype);
+        if (!PyObject_CheckBuffer(buffer.ptr())) fail(ErrorKind::type, "a ", py_type_name(buffer), " does not implement the buffer protocol");
+        nb::object mv = nb::steal(PyMemoryView_FromObject(buffer.ptr()));
+        if (!mv.is_valid()) throw nb::python_error();
+        Py_buffer* view = PyMemoryView_GET_BUFFER(mv.ptr());
+        if (!PyBuffer_IsContiguous(view, 'A'))
+            fail(ErrorKind::value, "the buffer of ", py_type_name(buffer), " is not contiguous; its bytes have no single order");
+        const std::int64_t length = view->len;
+        const std::int64_t item = dt.itemsize();
+        if (length <= 0 || count == 0)
+            fail(ErrorKind::value, "both buffer length (", length, ") and count (", count, ") must not be 0");
+        if (offset < 0 || offset >= length)
+            fail(ErrorKind::value, "offset (", offset, " bytes) must be non-negative and smaller than the buffer length (", length,
+                 " bytes)");
+        if (count < 0) {
+            if ((length - offset) % item != 0)
+                fail(ErrorKind::value, "buffer length (", length - offset, " bytes) after offset (", offset,
+                     " bytes) must be a multiple of element size (", item, ")");
+            count = (length - offset) / item;
+        } else if (count > (length - offset) / item) {
+            fail(ErrorKind::value, "requested buffer length (", count, " * ", item, " bytes) after offset (", offset,
+                 " bytes) must not be greater than actual buffer length (", length, " bytes)");
+        }
+        const Dims shape{count};
+        // The memoryview holds the export; the array holds the memoryview.
+        return nb::cast(Array::wrap(static_cast<std::byte*>(view->buf) + offset, dt, shape, {}, Device::cpu(), view->readonly != 0,
+                                    owner_of(mv)));
+    });
+}
+
+}  // namespace
+
+void bind_entry_points(nb::module_& m) {
+    m.def("asarray", &asarray, nb::arg("obj").none(), nb::arg("dtype").none() = nb::none(), nb::kw_only(),
+          nb::arg("device").none() = nb::none(), nb::arg("copy").none() = nb::none(), nb::arg("order").none() = "K",
+          nb::arg("like").none() = nb::none(), nb::arg("requires_grad").none() = nb::none(),
+          nb::sig("def asarray(obj: object, dtype: object = None, *, device: object = None, copy: bool | None = None, "
+                  "order: str | None = 'K', like: object = None, requires_grad: bool | None = None) -> object"),
+          R"(Convert ``obj`` to an array, sharing its memory whenever the rules allow.
+
+``obj`` may be an ndb.Array, a NumPy array, a DLPack producer (PyTorch, JAX, ...) or capsule, a buffer
+(bytes, bytearray, memoryview, array.array, mmap, ctypes), an object with ``__array_interface__``,
+``__array_struct__``, ``__cuda_array_interface__`` or ``__array__``, a scalar, or nested sequences of
+these. ``copy=None`` shares when dtype, device, order and writability allow; ``copy=True`` always
+copies; ``copy=False`` never copies and raises :class:`CopyError` naming the reason. ``like`` chooses
+the result's library: ``"ndbridge"`` (default, an :class:`Array`), ``"numpy"``, ``"torch"``,
+``"jax"``, one of those modules or an array of one; the same rules apply, with that library's limits
+(PyTorch has no read-only tensors and no negative strides, so those are copied). With
+``like="torch"`` Python floats follow ``torch.get_default_dtype()`` and ``requires_grad=True`` gives a
+leaf that requires grad. The rules are in docs/semantics.md.)");
+    m.def("as_tensor", &as_tensor, nb::arg("obj").none(), nb::arg("dtype").none() = nb::none(), nb::arg("device").none() = nb::none(),
+          nb::sig("def as_tensor(obj: object, dtype: object = None, device: object = None) -> Array"),
+          "``asarray(obj, dtype, device=device)``: shares when it can, copies when it must.");
+    m.def("tensor", &tensor, nb::arg("obj").none(), nb::arg("dtype").none() = nb::none(), nb::arg("device").none() = nb::none(),
+          nb::sig("def tensor(obj: object, dtype: object = None, device: object = None) -> Array"),
+          "``asarray(obj, dtype, device=device, copy=True)``: always a new, independent array.");
+    m.def("from_dlpack", &from_dlpack, nb::arg("x").none(), nb::kw_only(), nb::arg("device").none() = nb::none(),
+          nb::arg("copy").none() = nb::none(),
+          nb::sig("def from_dlpack(x: object, *, device: object = None, copy: bool | None = None) -> Array"),
+          "An ndb.Array from a DLPack producer (an object with __dlpack__), a DLPack capsule, a NumPy array or an ndb.Array: "
+          "asarray's rules, restricted to DLPack sources. Shares memory unless copy=True; copy=False raises ndb.CopyError when "
+          "a copy would be needed (a device move).");
+    m.def("from_numpy", &from_numpy, nb::arg("a").none(), nb::sig("def from_numpy(a: object) -> Array"),
+          "Share a NumPy array's memory, whatever its layout (negative strides, read-only, byte order included). Raises "
+          ":class:`CopyError` only when sharing is impossible (object arrays).");
+    m.def("frombuffer", &frombuffer, nb::arg("buffer"), nb::arg("dtype") = "uint8", nb::arg("count") = -1, nb::arg("offset") = 0,
+          nb::sig("def frombuffer(buffer: object, dtype: object = 'uint8', count: int = -1, offset: int = 0) -> Array"),
+          "Reinterpret the raw bytes of ``buffer`` as a 1-d array of ``dtype`` (shares; read-only when the buffer is). "
+          "``count=-1`` takes every whole item after ``offset``.");
+}
+
+}  // namespace ndbridge::python

@@ -1,0 +1,171 @@
+// Handing a result on (like=): to NumPy through its C API, to PyTorch through the DLPack C exchange
+// API of torch.Tensor, to JAX through jax.numpy.from_dlpack. The array given is already what the
+// target can hold (the share-or-copy rule read the target's traits), so nothing here copies.
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include <nanobind/stl/string.h>
+
+#define NDBRIDGE_DEFINE_NUMPY_API
+#include "common.h"
+#include "ndbridge/dlpack_io.h"
+#include "numpy_api.h"
+
+namespace ndbridge::python {
+
+void require_numpy_api() {
+    if (PyArray_API != nullptr) return;
+    if (_import_array() < 0) throw nb::python_error();
+}
+
+namespace {
+
+// ---------------------------------------------------------------------------------------------- NumPy
+
+void release_owner(PyObject* capsule) {
+    delete static_cast<Owner*>(PyCapsule_GetPointer(capsule, "ndbridge.owner"));
+}
+
+// A small Python object that keeps an Array's memory alive: the ndarray's base.
+nb::object owner_capsule(const Array& a) {
+    auto* held = new Owner(a.owner());
+    PyObject* cap = PyCapsule_New(held, "ndbridge.owner", release_owner);
+    if (cap == nullptr) {
+        delete held;
+        throw nb::python_error();
+    }
+    return nb::steal(cap);
+}
+
+// The NumPy descriptor of a DType, made once per dtype (NumPy's spelling: the typestr, or ml_dtypes'
+// type for bfloat16 and float8, which NumPy knows only through that package).
+PyArray_Descr* numpy_descr_of(DType d) {
+    struct Key {
+        DType d;
+        bool operator==(const Key& o) const { return o.d == d; }
+    };
+    struct Hash {
+        std::size_t operator()(const Key& k) const noexcept {
+            return std::hash<std::int64_t>()(k.d.length()) ^ (static_cast<std::size_t>(k.d.type()) << 1) ^
+                   (static_cast<std::size_t>(k.d.unit()) << 9) ^ (k.d.is_native() ? 0u : 1u << 17);
+        }
+    };
+    static std::unordered_map<Key, PyArray_Descr*, Hash> cache;
+    if (auto it = cache.find({d}); it != cache.end()) {
+        Py_INCREF(it->second);
+        return it->second;
+    }
+    nb::object spec;
+    if (d.kind_char() == 'V') {
+        nb::object ml = nb::module_::import_("ml_dtypes");
+        spec = ml.attr(name(d).c_str());
+    } else {
+        spec = nb::str(to_typestr(d).c_str());
+    }
+    PyArray_Descr* descr = nullptr;
+    if (PyArray_DescrConverter(spec.ptr(), &descr) == NPY_FAIL) throw nb::python_error();
+    if (cache.size() < 1024) {
+        Py_INCREF(descr);
+        cache.emplace(Key{d}, descr);
+    }
+    return descr;
+}
+
+// ---------------------------------------------------------------------------------------------- PyTorch
+
+const DLPackExchangeAPI* torch_exchange_api() {
+    static const DLPackExchangeAPI* api = nullptr;
+    if (api == nullptr) {
+        nb::object tensor_type = nb::module_::import_("torch").attr("Tensor");
+        api = exchange_api_of(reinterpret_cast<PyTypeObject*>(tensor_type.ptr()));
+        if (api == nullptr || api->managed_tensor_to_py_object_no_sync == nullptr)
+            fail(ErrorKind::type, "this PyTorch has no DLPack C exchange API on torch.Tensor (PyTorch 2.9 or later has one)");
+    }
+    return api;
+}
+
+nb::object torch_from_array(Array a, bool copied, bool requires_grad) {
+    const DLPackExchangeAPI* api = torch_exchange_api();
+    const DType dtype = a.dtype();
+    DLManagedTensorVersioned* t = export_dlpack_versioned(std::move(a), copied);
+    void* out = nullptr;
+    if (api->managed_tensor_to_py_object_no_sync(t, &out) != 0) throw nb::python_error();  // torch owns `t` now
+    nb::object tensor = nb::steal(static_cast<PyObject*>(out));
+    if (requires_grad) {
+        if (!dtype.is_floating() && !dtype.is_complex())
+            fail(ErrorKind::value, "requires_grad=True needs a floating or complex dtype, not ", name(dtype));
+        tensor.attr("requires_grad_")(true);
+    }
+    return tensor;
+}
+
+
+}  // namespace
+
+nb::object numpy_from_array(const Array& a) {
+    if (!a.device().host_accessible())
+        fail(ErrorKind::type, "the array is on ", to_string(a.device()), " and NumPy reads host memory only; ask the producer for a "
+             "host copy (asarray(obj, device='cpu'))");
+    require_numpy_api();
+    PyArray_Descr* descr = numpy_descr_of(a.dtype());  // a new reference, which NewFromDescr steals
+    static_assert(sizeof(npy_intp) == sizeof(std::int64_t));
+    auto* dims = const_cast<npy_intp*>(reinterpret_cast<const npy_intp*>(a.shape().data()));
+    auto* strides = const_cast<npy_intp*>(reinterpret_cast<const npy_intp*>(a.strides().data()));
+    PyObject* arr = PyArray_NewFromDescr(&PyArray_Type, descr, a.ndim(), dims, strides, a.data(),
+                                         a.readonly() ? 0 : NPY_ARRAY_WRITEABLE, nullptr);
+    if (arr == nullptr) throw nb::python_error();
+    nb::object result = nb::steal(arr);
+    if (PyArray_SetBaseObject(reinterpret_cast<PyArrayObject*>(arr), owner_capsule(a).release().ptr()) != 0) throw nb::python_error();
+    return result;
+}
+
+Target parse_like(nb::handle like) {
+    if (like.is_none()) return Target::ndbridge;
+    std::string name;
+    if (PyUnicode_Check(like.ptr())) {
+        name = nb::cast<std::string>(like);
+    } else {
+        nb::handle owner = PyModule_Check(like.ptr()) ? like : PyType_Check(like.ptr()) ? like : nb::handle(Py_TYPE(like.ptr()));
+        nb::object module_name = nb::steal(PyObject_GetAttrString(owner.ptr(), PyModule_Check(like.ptr()) ? "__name__" : "__module__"));
+        if (!module_name.is_valid()) PyErr_Clear();
+        else if (PyUnicode_Check(module_name.ptr())) name = nb::cast<std::string>(module_name);
+        name = name.substr(0, name.find('.'));
+    }
+    if (name == "ndbridge") return Target::ndbridge;
+    if (name == "numpy") return Target::numpy;
+    if (name == "torch") return Target::torch;
+    if (name == "jax" || name == "jaxlib") return Target::jax;
+    fail(ErrorKind::value, "like=", short_repr(like), " names no supported library (expected 'numpy', 'torch', 'jax', 'ndbridge', "
+         "one of those modules, or one of their arrays)");
+}
+
+const TargetTraits& traits_of(Target target) {
+    switch (target) {
+        case Target::torch: return kTorchTarget;
+        case Target::jax: return kJaxTarget;
+        case Target::ndbridge:
+        case Target::numpy: break;  // NumPy holds every ndbridge layout
+    }
+    return kNdbridgeTarget;
+}
+
+nb::object hand_to(Target target, Array a, nb::handle source, const ViewIdentity* source_view, bool requires_grad) {
+    const bool shared = source_view != nullptr && identity_of(a) == *source_view;
+    switch (target) {
+        case Target::ndbridge:
+            // The very ndb.Array when nothing changed, as np.asarray returns its input.
+            if (shared && nb::isinstance<Array>(source)) return nb::borrow(source);
+            return nb::cast(std::move(a));
+        case Target::numpy:
+            // np.asarray's rule: the very ndarray when nothing changed (a subclass gives a base ndarray).
+            if (shared && is_exact_ndarray(source)) return nb::borrow(source);
+            return numpy_from_array(a);
+        case Target::torch: return torch_from_array(std::move(a), source_view == nullptr || !shared, requires_grad);
+        case Target::jax: return nb::module_::import_("jax.numpy").attr("from_dlpack")(nb::cast(std::move(a)));
+    }
+    return nb::none();
+}
+
+}  // namespace ndbridge::python
