@@ -8,12 +8,17 @@ CMAKE  := $(VENV)/bin/cmake
 BUILD  := build
 ASAN_BUILD := build-asan
 BENCH_BUILD := build-bench
+FUZZ_BUILD := build-fuzz
+ASAN_PY_BUILD := build-asan-py
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 15
 # Every build and benchmark step takes this machine-wide lock, so timings run on an otherwise idle machine.
 CPU_LOCK ?= /tmp/ndb-cpu.lock
 JOBS   ?= $(shell nproc 2>/dev/null || echo 2)
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all demo test test-cpp test-python test-asan build-cpp install-python system-deps venv format clean bench
+.PHONY: all demo test test-cpp test-python test-asan build-cpp install-python system-deps venv format clean bench \
+	fuzz-deps build-fuzz fuzz fuzz-smoke test-asan-python test-faults
 
 all: test
 
@@ -23,6 +28,14 @@ system-deps:
 	  echo "== installing libgtest-dev and libbenchmark-dev"; \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libgtest-dev libbenchmark-dev >/dev/null; \
+	fi
+
+# clang-14 and libFuzzer, only for the fuzz targets.
+fuzz-deps:
+	@if ! command -v clang++-14 >/dev/null || ! ls /usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1; then \
+	  echo "== installing clang-14 and libfuzzer-14-dev"; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang-14 libfuzzer-14-dev >/dev/null; \
 	fi
 
 $(VENV)/.installed: requirements-dev.txt
@@ -38,8 +51,11 @@ build-cpp: system-deps venv
 	$(CMAKE) -S . -B $(BUILD) -G Ninja -DCMAKE_MAKE_PROGRAM=$(abspath $(VENV)/bin/ninja) -DCMAKE_BUILD_TYPE=Release >/dev/null
 	$(CMAKE) --build $(BUILD) -j $(JOBS)
 
+# The GoogleTest binary runs as a few shards (tests/cpp/CMakeLists.txt); the counts come from their logs.
 test-cpp: build-cpp
 	$(VENV)/bin/ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+	@grep -h '^\[  PASSED  \]' $(BUILD)/Testing/Temporary/LastTest.log | \
+	  awk '{n += $$4} END {print "GoogleTest: " n " test cases passed in " NR " shards"}'
 
 # ASan + UBSan build of the core and its GoogleTest suite, run as one process (one process per test, as
 # ctest runs them, pays the sanitizer start-up two thousand times).
@@ -49,6 +65,19 @@ test-asan: system-deps venv
 	$(CMAKE) --build $(ASAN_BUILD) -j $(JOBS)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  $(ASAN_BUILD)/tests/cpp/ndbridge_tests --gtest_brief=1
+
+# --- fuzzing: libFuzzer harnesses (fuzz/) over a core built with clang-14, ASan and UBSan ---------------
+build-fuzz: fuzz-deps venv
+	$(CMAKE) -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_MAKE_PROGRAM=$(abspath $(VENV)/bin/ninja) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_CXX_COMPILER=clang++-14 -DNDBRIDGE_BUILD_FUZZERS=ON -DNDBRIDGE_BUILD_TESTS=OFF -DNDBRIDGE_INSTALL=OFF >/dev/null
+	$(CMAKE) --build $(FUZZ_BUILD) -j $(JOBS)
+
+# Each harness for FUZZ_SECONDS (make fuzz FUZZ_SECONDS=600); fuzz-smoke is CI's short run.
+fuzz: build-fuzz
+	fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+fuzz-smoke: build-fuzz
+	fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SMOKE_SECONDS)
 
 # --- Python package ----------------------------------------------------------------------------------
 install-python: venv
@@ -69,6 +98,30 @@ bench: system-deps venv
 	  --benchmark_out=bench/cpp_results.json --benchmark_out_format=json
 	flock $(CPU_LOCK) $(PY) bench/bench.py
 
+# The extension built with ASan+UBSan (its own build dir, installed into $(ASAN_PY_BUILD)/site, found
+# first through PYTHONPATH) and the whole pytest suite run under it, the ASan runtime preloaded into
+# Python. Leak checking is off: CPython keeps its own allocations alive at exit by design; impossible
+# allocations return null (so `new` throws, as without ASan) rather than abort. The canary
+# test (test_sanitizer_canary.py) fails unless ASan aborts a deliberate overflow. --capture=sys leaves
+# file descriptor 2 alone, so that a sanitizer report reaches the log before the process aborts.
+# libstdc++ is preloaded too: ASan must find the real __cxa_throw at start-up, before Python loads C++.
+ASAN_RUNTIME = $(shell gcc -print-file-name=libasan.so) $(shell gcc -print-file-name=libstdc++.so)
+test-asan-python: venv
+	$(CMAKE) -S . -B $(ASAN_PY_BUILD) -G Ninja -DCMAKE_MAKE_PROGRAM=$(abspath $(VENV)/bin/ninja) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DNDBRIDGE_SANITIZE=ON -DNDBRIDGE_BUILD_PYTHON=ON -DNDBRIDGE_BUILD_TESTS=OFF -DNDBRIDGE_INSTALL=OFF \
+	  -DPython_EXECUTABLE=$(abspath $(PY)) >/dev/null
+	$(CMAKE) --build $(ASAN_PY_BUILD) -j $(JOBS)
+	rm -rf $(ASAN_PY_BUILD)/site && mkdir -p $(ASAN_PY_BUILD)/site && cp -r python/ndbridge $(ASAN_PY_BUILD)/site/
+	$(CMAKE) --install $(ASAN_PY_BUILD) --prefix $(abspath $(ASAN_PY_BUILD)/site) >/dev/null
+	cd tests/python && PYTHONPATH=$(abspath $(ASAN_PY_BUILD)/site) NDBRIDGE_EXPECT_SANITIZER=1 LD_PRELOAD="$(ASAN_RUNTIME)" \
+	  ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:allocator_may_return_null=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ../../$(PY) -m pytest -q -p no:cacheprovider --capture=sys .
+
+# The fault-injection suite's long form: 1e5 randomized DLPack round trips (the normal suite runs 1e4),
+# then the thread stress tests.
+test-faults: install-python
+	cd tests/python && NDBRIDGE_FAULT_ROUNDS=100000 ../../$(PY) -m pytest -q -p no:cacheprovider test_faults.py test_threads_stress.py
+
 # --- the two commands of the README --------------------------------------------------------------------
 test: test-cpp test-python
 
@@ -79,4 +132,4 @@ format:
 	clang-format -i include/ndbridge/*.h src/*.cpp src/kernels/*.h bindings/*.cpp bindings/*.h tests/cpp/*.cpp
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

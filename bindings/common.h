@@ -207,5 +207,6 @@ void bind_dtype(nb::module_& m);
 void bind_array(nb::module_& m);
 void bind_entry_points(nb::module_& m);
 void bind_threads(nb::module_& m);
+void bind_sanitizer_canary(nb::module_& m);  // sanitized builds only (NDBRIDGE_SANITIZER_CANARY)
 
 }  // namespace ndbridge::python

@@ -1,6 +1,7 @@
 // Devices: names and DLPack codes.
 #include "ndbridge/device.h"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 
@@ -59,7 +60,10 @@ Device parse_device(std::string_view text) {
 }
 
 Device device_from_dlpack(std::int32_t device_type, std::int32_t device_id) {
-    if (name_of(static_cast<DLDeviceType>(device_type)).empty())
+    // Compared as integers: converting an int outside the enum's values to DLDeviceType is undefined.
+    const bool known = std::any_of(kDeviceNames.begin(), kDeviceNames.end(),
+                                   [&](const DeviceName& d) { return static_cast<std::int32_t>(d.type) == device_type; });
+    if (!known)
         fail(ErrorKind::value, "device: unknown DLPack device type ", device_type);
     if (device_id < 0) fail(ErrorKind::value, "device: negative device id ", device_id, " for DLPack device type ", device_type);
     return {static_cast<DLDeviceType>(device_type), device_id};

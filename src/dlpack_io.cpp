@@ -3,6 +3,7 @@
 // its owner) until the consumer calls the deleter.
 #include "ndbridge/dlpack_io.h"
 
+#include <cstring>
 #include <memory>
 #include <vector>
 
@@ -31,9 +32,13 @@ Array import_tensor(Managed* managed, bool readonly, const char* form) {
     } catch (const Error& e) {
         fail(ErrorKind::buffer, "DLPack tensor: ", e.what());
     }
+    // A producer may store any int32 in the C enum; reading it as DLDeviceType would be undefined behaviour.
+    static_assert(sizeof(DLDeviceType) == sizeof(std::int32_t));
+    std::int32_t device_type = 0;
+    std::memcpy(&device_type, &t.device.device_type, sizeof device_type);
     Device device;
     try {
-        device = device_from_dlpack(static_cast<std::int32_t>(t.device.device_type), t.device.device_id);
+        device = device_from_dlpack(device_type, t.device.device_id);
     } catch (const Error& e) {
         fail(e.kind(), "DLPack tensor: ", e.what());
     }
