@@ -10,6 +10,7 @@
 #include <cstring>
 #include <functional>
 #include <numeric>
+#include <optional>
 #include <vector>
 
 #include "kernels/byteswap.h"
@@ -116,15 +117,93 @@ void for_each_run(const std::vector<Axis>& axes, std::byte* dst, const std::byte
     }
 }
 
-// Runs `run` over every element of the plan, split across the pool when the work is large enough.
+// ---------------------------------------------------------------------------------------------- tiles
+
+// A transpose-like copy (the source's fastest axis is not the destination's innermost one) walked run
+// by run reads one element per source cache line and evicts the line before its neighbours are needed.
+// It is done in tiles instead: `rows` is the source's fastest axis, `cols` the destination's innermost
+// axis. A tile's source bytes are first gathered, transposed, into a small stack buffer (each source
+// line read once, whole), then every tile row is converted from the buffer with the ordinary run
+// kernel (cast, byte swap, time units, strings) into a contiguous destination run. Reading whole
+// lines and writing whole runs has no power-of-two cliff: no line is reused after other lines that
+// map to the same cache set were touched.
+constexpr std::int64_t kStageBytes = 8192;    // the staging buffer: with a tile's destination rows, well inside L1
+constexpr std::int64_t kMaxTileItem = 64;     // larger items are whole cache lines already
+
+struct TilePlan {
+    std::vector<Axis> outer;  // the other axes, outermost first
+    Axis rows, cols;
+    std::int64_t tile_rows, tile_cols;  // elements per tile along rows and cols
+    std::int64_t row_tiles, col_tiles;  // tiles along rows and cols
+    std::int64_t tiles;                 // total, over the outer axes too
+};
+
+std::optional<TilePlan> plan_tiles(const std::vector<Axis>& axes, std::int64_t src_item) {
+    if (axes.size() < 2 || src_item > kMaxTileItem) return std::nullopt;
+    const Axis& inner = axes.back();
+    std::size_t fastest = axes.size() - 1;
+    for (std::size_t k = 0; k + 1 < axes.size(); ++k)
+        if (std::llabs(axes[k].src_stride) < std::llabs(axes[fastest].src_stride)) fastest = k;
+    if (fastest == axes.size() - 1 || inner.extent < 2) return std::nullopt;
+    TilePlan t;
+    for (std::size_t k = 0; k + 1 < axes.size(); ++k)
+        if (k != fastest) t.outer.push_back(axes[k]);
+    t.rows = axes[fastest];
+    t.cols = inner;
+    // Rows per tile: 256 bytes of source per gathered line (four cache lines); columns fill the buffer.
+    t.tile_rows = std::clamp<std::int64_t>(256 / src_item, 4, 64);
+    t.tile_cols = std::clamp<std::int64_t>(kStageBytes / (t.tile_rows * src_item), 4, 256);
+    t.row_tiles = (t.rows.extent + t.tile_rows - 1) / t.tile_rows;
+    t.col_tiles = (t.cols.extent + t.tile_cols - 1) / t.tile_cols;
+    t.tiles = t.row_tiles * t.col_tiles;
+    for (const Axis& a : t.outer) t.tiles *= a.extent;
+    return t;
+}
+
+// Runs `run` over the tiles [begin, end) of the plan, numbered with the column tile fastest.
+template <class Run>
+void for_each_tile(const TilePlan& t, std::byte* dst, const std::byte* src, std::int64_t item, std::int64_t begin,
+                   std::int64_t end, const Run& run) {
+    alignas(64) std::byte stage[kStageBytes];
+    const std::int64_t pitch = t.tile_cols * item;  // bytes per staged tile row
+    for (std::int64_t tile = begin; tile < end; ++tile) {
+        std::int64_t rest = tile;
+        const std::int64_t i0 = rest % t.col_tiles * t.tile_cols;
+        rest /= t.col_tiles;
+        const std::int64_t j0 = rest % t.row_tiles * t.tile_rows;
+        rest /= t.row_tiles;
+        std::byte* d = dst + i0 * t.cols.dst_stride + j0 * t.rows.dst_stride;
+        const std::byte* s = src + i0 * t.cols.src_stride + j0 * t.rows.src_stride;
+        for (std::size_t k = t.outer.size(); k-- > 0;) {
+            const std::int64_t idx = rest % t.outer[k].extent;
+            rest /= t.outer[k].extent;
+            d += idx * t.outer[k].dst_stride;
+            s += idx * t.outer[k].src_stride;
+        }
+        const std::int64_t ni = std::min(t.tile_cols, t.cols.extent - i0);
+        const std::int64_t nj = std::min(t.tile_rows, t.rows.extent - j0);
+        for (std::int64_t i = 0; i < ni; ++i) kernels::raw_copy(stage + i * item, pitch, s + i * t.cols.src_stride, t.rows.src_stride, nj, item);
+        for (std::int64_t j = 0; j < nj; ++j) run(d + j * t.rows.dst_stride, stage + j * pitch, ni, t.cols.dst_stride, item);
+    }
+}
+
+// Runs `run` over every element of the plan (in tiles for transposes), split across the pool when the
+// work is large enough.
 template <class Run>
 void run_plan(const std::vector<Axis>& axes, const Array& dst, const Array& src, int threads, const Run& run) {
     const std::int64_t size = dst.size();
     const std::int64_t bytes = size * (dst.itemsize() + src.itemsize());
     const int wanted = static_cast<int>(std::clamp<std::int64_t>(bytes / detail::parallel_grain(), 1, threads));
-    const int used = detail::parallel_for(size, wanted, [&](std::int64_t begin, std::int64_t end) {
-        for_each_run(axes, dst.data(), src.data(), begin, end, run);
-    });
+    int used = 1;
+    if (const std::optional<TilePlan> tiles = plan_tiles(axes, src.itemsize())) {
+        used = detail::parallel_for(tiles->tiles, wanted, [&](std::int64_t begin, std::int64_t end) {
+            for_each_tile(*tiles, dst.data(), src.data(), src.itemsize(), begin, end, run);
+        });
+    } else {
+        used = detail::parallel_for(size, wanted, [&](std::int64_t begin, std::int64_t end) {
+            for_each_run(axes, dst.data(), src.data(), begin, end, run);
+        });
+    }
     detail::note_copy_threads(used);
 }
 
