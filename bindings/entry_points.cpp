@@ -13,10 +13,10 @@ namespace {
 
 // The core's share-or-copy decision; the copy, when there is one, runs without the GIL.
 Array share_or_copy_released(Array view, const ConversionRequest& req, const TargetTraits& traits) {
-    std::optional<std::string> reason = copy_reason(view, req, traits);
-    if (!reason) return view;  // moved out: no copy of the view's shape and strides
+    const CopyCause cause = copy_cause(view, req, traits);
+    if (cause == CopyCause::none) return view;  // moved out: no copy of the view's shape and strides
     const std::int64_t bytes = view.size() * req.dtype.value_or(view.dtype()).itemsize();
-    return copying(bytes, [&] { return copy_for(view, req, traits, *reason); });
+    return copying(bytes, [&] { return copy_for(view, req, traits, cause); });
 }
 
 [[noreturn]] void cannot_convert(nb::handle obj) {

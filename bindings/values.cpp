@@ -3,6 +3,7 @@
 #include <cstring>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include <nanobind/stl/string.h>
 
@@ -53,9 +54,41 @@ bool module_is(nb::handle type, std::string_view prefix) {
 
 }  // namespace
 
+namespace {
+
+// Specs that cannot change: strings, types (np.float32, bool) and dtype objects (NumPy's, torch's).
+// Arrays and other objects with a `.dtype` are not: NumPy lets `a.dtype` be reassigned.
+bool immutable_spec(nb::handle spec) {
+    if (PyUnicode_Check(spec.ptr()) || PyType_Check(spec.ptr())) return true;
+    const std::string_view type_name = Py_TYPE(spec.ptr())->tp_name;
+    return type_name == "torch.dtype" || type_name.rfind("numpy.dtype", 0) == 0;  // numpy.dtypes.Float32DType, ...
+}
+
+DType dtype_from_spec(nb::handle spec);
+
+}  // namespace
+
 DType dtype_from_object(nb::handle spec) {
     if (nb::isinstance<DType>(spec)) return nb::cast<DType>(spec);
-    if (nb::isinstance<nb::str>(spec)) {
+    if (!immutable_spec(spec)) return dtype_from_spec(spec);
+    // Each immutable spec is interpreted once (held, so its address is not reused): on the per-call
+    // path, parsing "float32" costs more than the rest of a small conversion.
+    static std::unordered_map<PyObject*, DType> seen;
+    if (auto it = seen.find(spec.ptr()); it != seen.end()) return it->second;
+    const DType d = dtype_from_spec(spec);
+    if (seen.size() >= 256) {
+        for (auto& [key, value] : seen) Py_DECREF(key);
+        seen.clear();
+    }
+    Py_INCREF(spec.ptr());
+    seen.emplace(spec.ptr(), d);
+    return d;
+}
+
+namespace {
+
+DType dtype_from_spec(nb::handle spec) {
+    if (PyUnicode_Check(spec.ptr())) {
         const std::string s = nb::cast<std::string>(spec);
         if (s.rfind("torch.", 0) == 0) return parse_torch_name(std::string_view(s).substr(6));
         return parse_dtype(s);
@@ -95,6 +128,8 @@ DType dtype_from_object(nb::handle spec) {
     fail(ErrorKind::type, "dtype: cannot interpret ", short_repr(spec), " (type ", py_type_name(spec),
          ") as a dtype; expected an ndbridge dtype, a string like 'float32', a NumPy or torch dtype, or bool/int/float/complex");
 }
+
+}  // namespace
 
 Scalar scalar_from_object(nb::handle value) {
     PyObject* o = value.ptr();

@@ -46,13 +46,22 @@ struct ConversionRequest {
     DType default_float = ScalarType::float64;
 };
 
-/// Why `src` cannot be shared for `request` on `target`; nullopt when it can.
+/// Why a copy is needed, as a code (cheap: no message is made on the per-call path).
+enum class CopyCause : unsigned char {
+    none, requested, device, dtype, byte_order, readonly, negative_strides, byte_strides, sparse_strides, order,
+};
+
+/// The one decision: why `src` cannot be shared for `request` on `target` (CopyCause::none when it can).
+/// Checked in the order a user would look for the reasons.
+CopyCause copy_cause(const Array& src, const ConversionRequest& request, const TargetTraits& target) noexcept;
+
+/// The same decision in words, with the values; nullopt when `src` can be shared.
 std::optional<std::string> copy_reason(const Array& src, const ConversionRequest& request, const TargetTraits& target);
 
-/// The copy that `reason` (from copy_reason) calls for: Error(copy) naming the reason under
+/// The copy that `cause` (from copy_cause) calls for: Error(copy) naming the reason under
 /// CopyMode::never, Error(value) for a device change, else a new array as share_or_copy describes.
 /// Touches no shared state but the two arrays: callers may run it on any thread.
-Array copy_for(const Array& src, const ConversionRequest& request, const TargetTraits& target, const std::string& reason);
+Array copy_for(const Array& src, const ConversionRequest& request, const TargetTraits& target, CopyCause cause);
 
 /// The decision, applied: `src` itself when it may be shared (and copy is not `always`), else a new
 /// host array laid out by the request's order (K keeps the source's stride order, positive), in the
