@@ -17,7 +17,7 @@ CPU_LOCK ?= /tmp/ndb-cpu.lock
 JOBS   ?= $(shell nproc 2>/dev/null || echo 2)
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all demo test test-cpp test-python test-asan build-cpp install-python system-deps venv format clean bench \
+.PHONY: all demo test test-cpp test-python test-asan build-cpp install-python system-deps venv format format-deps format-check clean bench \
 	fuzz-deps build-fuzz fuzz fuzz-smoke test-asan-python test-faults
 
 all: test
@@ -128,8 +128,20 @@ test: test-cpp test-python
 demo: install-python
 	$(PY) examples/demo.py
 
-format:
-	clang-format -i include/ndbridge/*.h src/*.cpp src/kernels/*.h bindings/*.cpp bindings/*.h tests/cpp/*.cpp
+# Every C++ file of ours, formatted by .clang-format; `format-check` (in CI) fails on any difference.
+CXX_SOURCES = $(shell git ls-files '*.cpp' '*.h' 2>/dev/null)
+CLANG_FORMAT ?= clang-format-14
+
+format-deps:
+	@command -v $(CLANG_FORMAT) >/dev/null || { \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang-format-14 >/dev/null; }
+
+format: format-deps
+	$(CLANG_FORMAT) -i $(CXX_SOURCES)
+
+format-check: format-deps
+	$(CLANG_FORMAT) --dry-run --Werror $(CXX_SOURCES)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

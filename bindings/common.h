@@ -89,8 +89,21 @@ ConversionRequest parse_request(nb::handle dtype, nb::handle device, nb::handle 
 
 /// The input kinds of DESIGN §3, in probe order.
 enum class Kind : unsigned char {
-    ndb_array, numpy_array, exchange_api, dlpack, capsule, buffer, array_interface, array_struct,
-    cuda_interface, array_method, python_scalar, numpy_scalar, string, sequence, unknown,
+    ndb_array,
+    numpy_array,
+    exchange_api,
+    dlpack,
+    capsule,
+    buffer,
+    array_interface,
+    array_struct,
+    cuda_interface,
+    array_method,
+    python_scalar,
+    numpy_scalar,
+    string,
+    sequence,
+    unknown,
 };
 
 struct Probe {
@@ -157,7 +170,6 @@ bool is_scalar_object(nb::handle obj);
 /// The library a result is handed to (like=).
 enum class Target : unsigned char { ndbridge, numpy, torch, jax };
 
-
 /// A view of an array-like's memory (kinds for which is_array_like() is true); `fresh` is set when
 /// the producer made a copy for the request.
 Array view_of(nb::handle obj, const Probe& p, const ConversionRequest& req, bool& fresh);
@@ -191,7 +203,8 @@ nb::object numpy_from_array(const Array& a);
 // ---------------------------------------------------------------------------------------------- export.cpp
 
 /// Array.__dlpack__(*, stream, max_version, dl_device, copy).
-nb::object dlpack_export(nb::handle self, nb::handle stream, nb::handle max_version, nb::handle dl_device, nb::handle copy);
+nb::object dlpack_export(nb::handle self, nb::handle stream, nb::handle max_version, nb::handle dl_device,
+                         nb::handle copy);
 /// Array.__array_interface__ (AttributeError for types NumPy has no typestr for and device memory).
 nb::object array_interface(const Array& a);
 /// The capsule that Array's type publishes as __dlpack_c_exchange_api__.

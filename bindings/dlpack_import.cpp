@@ -28,7 +28,8 @@ bool rejected_keywords() {
             const char* s = PyUnicode_AsUTF8(text);
             if (s != nullptr) {
                 const std::string_view m(s);
-                about_signature = m.find("keyword") != std::string_view::npos || m.find("argument") != std::string_view::npos ||
+                about_signature = m.find("keyword") != std::string_view::npos ||
+                                  m.find("argument") != std::string_view::npos ||
                                   m.find("max_version") != std::string_view::npos;
             }
             Py_DECREF(text);
@@ -62,8 +63,9 @@ Device dlpack_device_of(nb::handle obj) {
     if (!nb::hasattr(obj, "__dlpack_device__")) return Device::cpu();
     nb::object dev = obj.attr("__dlpack_device__")();
     std::optional<Device> d = parse_device(dev);
-    if (!PyTuple_Check(dev.ptr()) || !d) fail(ErrorKind::type, py_type_name(obj), ".__dlpack_device__() returned ", short_repr(dev),
-                                               ", not a (device_type, device_id) tuple");
+    if (!PyTuple_Check(dev.ptr()) || !d)
+        fail(ErrorKind::type, py_type_name(obj), ".__dlpack_device__() returned ", short_repr(dev),
+             ", not a (device_type, device_id) tuple");
     return *d;
 }
 
@@ -113,8 +115,10 @@ nb::object plain_tensor(nb::handle obj, CopyMode copy, bool& fresh) {
     for (const LazyBit& bit : kBits) {
         if (!method_says_true(t, bit.test)) continue;
         if (copy == CopyMode::never)
-            fail(ErrorKind::copy, "the ", py_type_name(obj), " has its lazy ", bit.what, " bit set, so its memory does not hold its "
-                 "values; they exist only after ", nb::cast<std::string>(nb::handle(bit.resolve)), "(), a copy, and copy=False forbids it");
+            fail(ErrorKind::copy, "the ", py_type_name(obj), " has its lazy ", bit.what,
+                 " bit set, so its memory does not hold its "
+                 "values; they exist only after ",
+                 nb::cast<std::string>(nb::handle(bit.resolve)), "(), a copy, and copy=False forbids it");
         t = nb::steal(PyObject_CallMethodNoArgs(t.ptr(), bit.resolve));
         if (!t.is_valid()) throw nb::python_error();
         fresh = true;
@@ -137,12 +141,18 @@ bool explain_unsupported_tensor(nb::handle t) {
     }
     const std::string layout_name = nb::cast<std::string>(nb::str(layout));
     std::string what, remedy;
-    if (attr_true("is_nested")) what = "a nested tensor", remedy = ".to_padded_tensor(0.0) or .unbind()";
-    else if (layout_name != "torch.strided") what = "a tensor with layout " + layout_name, remedy = ".to_dense()";
-    else if (attr_true("is_quantized")) what = "a quantized tensor (" + nb::cast<std::string>(nb::str(t.attr("dtype"))) + ")", remedy = ".dequantize()";
-    else if (attr_true("is_meta")) what = "a meta tensor (it has no data)", remedy = "a tensor on a real device";
-    else return false;
-    fail(ErrorKind::type, "cannot convert ", what, ": DLPack carries only strided tensors with data; convert it first with ", remedy);
+    if (attr_true("is_nested"))
+        what = "a nested tensor", remedy = ".to_padded_tensor(0.0) or .unbind()";
+    else if (layout_name != "torch.strided")
+        what = "a tensor with layout " + layout_name, remedy = ".to_dense()";
+    else if (attr_true("is_quantized"))
+        what = "a quantized tensor (" + nb::cast<std::string>(nb::str(t.attr("dtype"))) + ")", remedy = ".dequantize()";
+    else if (attr_true("is_meta"))
+        what = "a meta tensor (it has no data)", remedy = "a tensor on a real device";
+    else
+        return false;
+    fail(ErrorKind::type, "cannot convert ", what,
+         ": DLPack carries only strided tensors with data; convert it first with ", remedy);
 }
 
 }  // namespace
@@ -153,12 +163,13 @@ Array import_capsule(nb::handle capsule) {
     if (raw_name == nullptr && PyErr_Occurred()) throw nb::python_error();
     const std::string_view name = raw_name != nullptr ? raw_name : "";
     if (name == "used_dltensor" || name == "used_dltensor_versioned")
-        fail(ErrorKind::value, "this DLPack capsule was already consumed; a capsule can be imported only once (ask the producer's "
-                               "__dlpack__() for a new one)");
+        fail(ErrorKind::value,
+             "this DLPack capsule was already consumed; a capsule can be imported only once (ask the producer's "
+             "__dlpack__() for a new one)");
     const bool versioned = name == kVersionedName;
     if (!versioned && name != kLegacyName)
-        fail(ErrorKind::type, "a capsule named '", name, "' is not a DLPack capsule (expected '", kVersionedName, "' or '", kLegacyName,
-             "')");
+        fail(ErrorKind::type, "a capsule named '", name, "' is not a DLPack capsule (expected '", kVersionedName,
+             "' or '", kLegacyName, "')");
     void* ptr = PyCapsule_GetPointer(cap, raw_name);
     if (ptr == nullptr) throw nb::python_error();
     // Renamed before import: the producer's capsule destructor then leaves the tensor to us, and our
@@ -183,7 +194,8 @@ Array read_dlpack_producer(nb::handle obj, const Probe& p, const ConversionReque
                 capsule = request_capsule(source, req.device);
             } catch (nb::python_error& e) {
                 // The producer's own error (PyTorch's runs to 60 lines) is kept as the __cause__.
-                nb::raise_from(e, PyExc_ValueError, "device %s was requested for data on %s; only the producer can move it, and "
+                nb::raise_from(e, PyExc_ValueError,
+                               "device %s was requested for data on %s; only the producer can move it, and "
                                "%s.__dlpack__(dl_device=..., copy=True) failed (see the exception above)",
                                to_string(*req.device).c_str(), to_string(here).c_str(), py_type_name(obj).c_str());
             }

@@ -27,8 +27,9 @@ Array share_or_copy_released(Array view, const ConversionRequest& req, const Tar
 // Scalars and sequences are read into new memory: never shared, and always on the host.
 void check_readable(nb::handle obj, const ConversionRequest& req, const char* what) {
     if (req.copy == CopyMode::never)
-        fail(ErrorKind::copy, "a ", py_type_name(obj), " is ", what, ", so its values are always copied; copy=False forbids that "
-                              "(scalars and sequences can never be shared)");
+        fail(ErrorKind::copy, "a ", py_type_name(obj), " is ", what,
+             ", so its values are always copied; copy=False forbids that "
+             "(scalars and sequences can never be shared)");
     if (req.device && !req.device->is_cpu())
         fail(ErrorKind::value, "a ", py_type_name(obj), " is read on the host; device ", to_string(*req.device),
              " is not reachable from here");
@@ -68,17 +69,20 @@ nb::object convert_object(nb::handle obj, ConversionRequest req, Target target, 
         case Kind::python_scalar:
         case Kind::string:
         case Kind::sequence: {
-            check_readable(obj, req, object_array ? "an object array (it holds Python objects, not values)" : "not an array");
+            check_readable(obj, req,
+                           object_array ? "an object array (it holds Python objects, not values)" : "not an array");
             if (target == Target::torch) req.default_float = torch_default_float();
             Array a = object_array ? read_object_array(obj, req) : read_sequence(obj, req);
             // Built in C order in the final dtype, which every target holds; F is one more layout pass.
-            if (req.order == MemoryOrder::F && !a.is_f_contiguous()) a = copying(a.nbytes(), [&] { return a.copy(MemoryOrder::F); });
+            if (req.order == MemoryOrder::F && !a.is_f_contiguous())
+                a = copying(a.nbytes(), [&] { return a.copy(MemoryOrder::F); });
             return hand_to(target, std::move(a), obj, nullptr, requires_grad);
         }
         case Kind::numpy_scalar: {
             check_readable(obj, req, "an immutable NumPy scalar");
             req.copy = CopyMode::always;
-            return hand_to(target, share_or_copy_released(read_numpy_scalar(obj), req, traits), obj, nullptr, requires_grad);
+            return hand_to(target, share_or_copy_released(read_numpy_scalar(obj), req, traits), obj, nullptr,
+                           requires_grad);
         }
         case Kind::unknown: cannot_convert(obj);
         default: break;
@@ -112,8 +116,8 @@ Array to_array(nb::handle obj, const ConversionRequest& req) {
 
 namespace {
 
-nb::object asarray(nb::handle obj, nb::handle dtype, nb::handle device, nb::handle copy, nb::handle order, nb::handle like,
-                   nb::handle requires_grad) {
+nb::object asarray(nb::handle obj, nb::handle dtype, nb::handle device, nb::handle copy, nb::handle order,
+                   nb::handle like, nb::handle requires_grad) {
     return named("asarray", [&] {
         ConversionRequest req = parse_request(dtype, device, copy, order);
         const Target target = parse_like(like);
@@ -128,14 +132,17 @@ nb::object asarray(nb::handle obj, nb::handle dtype, nb::handle device, nb::hand
         if (grad && req.copy != CopyMode::always && !req.dtype && nb::hasattr(obj, "requires_grad") &&
             nb::cast<bool>(obj.attr("requires_grad"))) {
             // A tensor that already tracks gradients stays in its graph: torch's own asarray keeps the history.
-            return nb::module_::import_("torch").attr("asarray")(obj, nb::arg("device") = device, nb::arg("requires_grad") = true);
+            return nb::module_::import_("torch").attr("asarray")(obj, nb::arg("device") = device,
+                                                                 nb::arg("requires_grad") = true);
         }
         return convert_object(obj, req, target, grad);
     });
 }
 
 nb::object as_tensor(nb::handle obj, nb::handle dtype, nb::handle device) {
-    return named("as_tensor", [&] { return convert_object(obj, parse_request(dtype, device, nb::none(), nb::none()), Target::ndbridge, false); });
+    return named("as_tensor", [&] {
+        return convert_object(obj, parse_request(dtype, device, nb::none(), nb::none()), Target::ndbridge, false);
+    });
 }
 
 nb::object tensor(nb::handle obj, nb::handle dtype, nb::handle device) {
@@ -151,7 +158,11 @@ nb::object from_dlpack(nb::handle x, nb::handle device, nb::handle copy) {
     return named("from_dlpack", [&] {
         const ConversionRequest req = parse_request(nb::none(), device, copy, nb::none());
         switch (probe(x).kind) {
-            case Kind::ndb_array: case Kind::numpy_array: case Kind::exchange_api: case Kind::dlpack: case Kind::capsule: break;
+            case Kind::ndb_array:
+            case Kind::numpy_array:
+            case Kind::exchange_api:
+            case Kind::dlpack:
+            case Kind::capsule: break;
             default:
                 fail(ErrorKind::type, "a ", py_type_name(x), " has no __dlpack__ method and is not a DLPack capsule");
         }
@@ -161,7 +172,8 @@ nb::object from_dlpack(nb::handle x, nb::handle device, nb::handle copy) {
 
 nb::object from_numpy(nb::handle a) {
     return named("from_numpy", [&] {
-        if (probe(a).kind != Kind::numpy_array) fail(ErrorKind::type, "expected a numpy.ndarray, got ", py_type_name(a));
+        if (probe(a).kind != Kind::numpy_array)
+            fail(ErrorKind::type, "expected a numpy.ndarray, got ", py_type_name(a));
         try {
             return nb::cast(read_numpy(a));
         } catch (const Error& e) {
@@ -174,19 +186,21 @@ nb::object from_numpy(nb::handle a) {
 nb::object frombuffer(nb::handle buffer, nb::handle dtype, std::int64_t count, std::int64_t offset) {
     return named("frombuffer", [&] {
         const DType dt = dtype_from_object(dtype);
-        if (!PyObject_CheckBuffer(buffer.ptr())) fail(ErrorKind::type, "a ", py_type_name(buffer), " does not implement the buffer protocol");
+        if (!PyObject_CheckBuffer(buffer.ptr()))
+            fail(ErrorKind::type, "a ", py_type_name(buffer), " does not implement the buffer protocol");
         nb::object mv = nb::steal(PyMemoryView_FromObject(buffer.ptr()));
         if (!mv.is_valid()) throw nb::python_error();
         Py_buffer* view = PyMemoryView_GET_BUFFER(mv.ptr());
         if (!PyBuffer_IsContiguous(view, 'A'))
-            fail(ErrorKind::value, "the buffer of ", py_type_name(buffer), " is not contiguous; its bytes have no single order");
+            fail(ErrorKind::value, "the buffer of ", py_type_name(buffer),
+                 " is not contiguous; its bytes have no single order");
         const std::int64_t length = view->len;
         const std::int64_t item = dt.itemsize();
         if (length <= 0 || count == 0)
             fail(ErrorKind::value, "both buffer length (", length, ") and count (", count, ") must not be 0");
         if (offset < 0 || offset >= length)
-            fail(ErrorKind::value, "offset (", offset, " bytes) must be non-negative and smaller than the buffer length (", length,
-                 " bytes)");
+            fail(ErrorKind::value, "offset (", offset,
+                 " bytes) must be non-negative and smaller than the buffer length (", length, " bytes)");
         if (count < 0) {
             if ((length - offset) % item != 0)
                 fail(ErrorKind::value, "buffer length (", length - offset, " bytes) after offset (", offset,
@@ -198,8 +212,8 @@ nb::object frombuffer(nb::handle buffer, nb::handle dtype, std::int64_t count, s
         }
         const Dims shape{count};
         // The memoryview holds the export; the array holds the memoryview.
-        return nb::cast(Array::wrap(static_cast<std::byte*>(view->buf) + offset, dt, shape, {}, Device::cpu(), view->readonly != 0,
-                                    owner_of(mv)));
+        return nb::cast(Array::wrap(static_cast<std::byte*>(view->buf) + offset, dt, shape, {}, Device::cpu(),
+                                    view->readonly != 0, owner_of(mv)));
     });
 }
 
@@ -223,22 +237,28 @@ the result's library: ``"ndbridge"`` (default, an :class:`Array`), ``"numpy"``, 
 (PyTorch has no read-only tensors and no negative strides, so those are copied). With
 ``like="torch"`` Python floats follow ``torch.get_default_dtype()`` and ``requires_grad=True`` gives a
 leaf that requires grad. The rules are in docs/semantics.md.)");
-    m.def("as_tensor", &as_tensor, nb::arg("obj").none(), nb::arg("dtype").none() = nb::none(), nb::arg("device").none() = nb::none(),
+    m.def("as_tensor", &as_tensor, nb::arg("obj").none(), nb::arg("dtype").none() = nb::none(),
+          nb::arg("device").none() = nb::none(),
           nb::sig("def as_tensor(obj: object, dtype: object = None, device: object = None) -> Array"),
           "``asarray(obj, dtype, device=device)``: shares when it can, copies when it must.");
-    m.def("tensor", &tensor, nb::arg("obj").none(), nb::arg("dtype").none() = nb::none(), nb::arg("device").none() = nb::none(),
+    m.def("tensor", &tensor, nb::arg("obj").none(), nb::arg("dtype").none() = nb::none(),
+          nb::arg("device").none() = nb::none(),
           nb::sig("def tensor(obj: object, dtype: object = None, device: object = None) -> Array"),
           "``asarray(obj, dtype, device=device, copy=True)``: always a new, independent array.");
     m.def("from_dlpack", &from_dlpack, nb::arg("x").none(), nb::kw_only(), nb::arg("device").none() = nb::none(),
           nb::arg("copy").none() = nb::none(),
           nb::sig("def from_dlpack(x: object, *, device: object = None, copy: bool | None = None) -> Array"),
-          "An ndb.Array from a DLPack producer (an object with __dlpack__), a DLPack capsule, a NumPy array or an ndb.Array: "
-          "asarray's rules, restricted to DLPack sources. Shares memory unless copy=True; copy=False raises ndb.CopyError when "
+          "An ndb.Array from a DLPack producer (an object with __dlpack__), a DLPack capsule, a NumPy array or an "
+          "ndb.Array: "
+          "asarray's rules, restricted to DLPack sources. Shares memory unless copy=True; copy=False raises "
+          "ndb.CopyError when "
           "a copy would be needed (a device move).");
-    m.def("from_numpy", &from_numpy, nb::arg("a").none(), nb::sig("def from_numpy(a: object) -> Array"),
-          "Share a NumPy array's memory, whatever its layout (negative strides, read-only, byte order included). Raises "
-          ":class:`CopyError` only when sharing is impossible (object arrays).");
-    m.def("frombuffer", &frombuffer, nb::arg("buffer"), nb::arg("dtype") = "uint8", nb::arg("count") = -1, nb::arg("offset") = 0,
+    m.def(
+        "from_numpy", &from_numpy, nb::arg("a").none(), nb::sig("def from_numpy(a: object) -> Array"),
+        "Share a NumPy array's memory, whatever its layout (negative strides, read-only, byte order included). Raises "
+        ":class:`CopyError` only when sharing is impossible (object arrays).");
+    m.def("frombuffer", &frombuffer, nb::arg("buffer"), nb::arg("dtype") = "uint8", nb::arg("count") = -1,
+          nb::arg("offset") = 0,
           nb::sig("def frombuffer(buffer: object, dtype: object = 'uint8', count: int = -1, offset: int = 0) -> Array"),
           "Reinterpret the raw bytes of ``buffer`` as a 1-d array of ``dtype`` (shares; read-only when the buffer is). "
           "``count=-1`` takes every whole item after ``offset``.");

@@ -65,7 +65,8 @@ Array dlpack_export_source(const Array& a, CopyMode mode, bool& copied) {
 
 }  // namespace
 
-nb::object dlpack_export(nb::handle self, nb::handle stream, nb::handle max_version, nb::handle dl_device, nb::handle copy) {
+nb::object dlpack_export(nb::handle self, nb::handle stream, nb::handle max_version, nb::handle dl_device,
+                         nb::handle copy) {
     return named("__dlpack__", [&] {
         const Array& a = nb::cast<const Array&>(self);
         if (!stream.is_none())
@@ -172,7 +173,8 @@ int getbuffer(PyObject* self, Py_buffer* view, int flags) noexcept {
     return guarded([&] {
         const Array& a = nb::cast<const Array&>(nb::handle(self));
         if (!a.device().host_accessible())
-            fail(ErrorKind::buffer, "buffer protocol: the array is on ", to_string(a.device()), "; buffers are host memory");
+            fail(ErrorKind::buffer, "buffer protocol: the array is on ", to_string(a.device()),
+                 "; buffers are host memory");
         if ((flags & PyBUF_WRITABLE) && a.readonly())
             fail(ErrorKind::buffer, "buffer protocol: a writable buffer was requested from a read-only ndb.Array");
         std::string format;
@@ -185,17 +187,22 @@ int getbuffer(PyObject* self, Py_buffer* view, int flags) noexcept {
         // A consumer that takes no format reads raw bytes its own way (torch.asarray reads them as its
         // default float): only byte strings survive that, so every other dtype is refused.
         if (!(flags & PyBUF_FORMAT) && a.dtype().kind() != DTypeKind::bytes)
-            fail(ErrorKind::buffer, "buffer protocol: the consumer did not ask for the item format, so it would misread ",
-                 describe(a.dtype()), " items; exchange through DLPack (torch.from_dlpack), __array__ or memoryview(x)");
+            fail(ErrorKind::buffer,
+                 "buffer protocol: the consumer did not ask for the item format, so it would misread ",
+                 describe(a.dtype()),
+                 " items; exchange through DLPack (torch.from_dlpack), __array__ or memoryview(x)");
         const bool c = a.is_c_contiguous(), f = a.is_f_contiguous();
         if ((flags & PyBUF_C_CONTIGUOUS) == PyBUF_C_CONTIGUOUS && !c)
-            fail(ErrorKind::buffer, "buffer protocol: a C-contiguous buffer was requested and the array is not C-contiguous");
+            fail(ErrorKind::buffer,
+                 "buffer protocol: a C-contiguous buffer was requested and the array is not C-contiguous");
         if ((flags & PyBUF_F_CONTIGUOUS) == PyBUF_F_CONTIGUOUS && !f)
             fail(ErrorKind::buffer, "buffer protocol: a Fortran-contiguous buffer was requested and the array is not");
         if ((flags & PyBUF_ANY_CONTIGUOUS) == PyBUF_ANY_CONTIGUOUS && !c && !f)
-            fail(ErrorKind::buffer, "buffer protocol: a contiguous buffer was requested and the array is not contiguous");
+            fail(ErrorKind::buffer,
+                 "buffer protocol: a contiguous buffer was requested and the array is not contiguous");
         if ((flags & PyBUF_STRIDES) != PyBUF_STRIDES && !c)
-            fail(ErrorKind::buffer, "buffer protocol: the consumer cannot take strides and the array is not C-contiguous");
+            fail(ErrorKind::buffer,
+                 "buffer protocol: the consumer cannot take strides and the array is not C-contiguous");
         auto* ex = new BufferExport{a, {}, {}, std::move(format)};
         for (std::size_t i = 0; i < a.shape().size(); ++i) {
             ex->shape.push_back(static_cast<Py_ssize_t>(a.shape()[i]));

@@ -57,14 +57,18 @@ Owner hold_contiguous_buffer(nb::handle obj, Py_buffer*& view) {
 
 // ---- __array_interface__ fields, each checked for its type before it is read
 
-std::string iface_name(nb::handle obj, const char* field) { return "__array_interface__ of " + py_type_name(obj) + ": '" + field + "'"; }
+std::string iface_name(nb::handle obj, const char* field) {
+    return "__array_interface__ of " + py_type_name(obj) + ": '" + field + "'";
+}
 
 std::int64_t iface_int(nb::handle value, nb::handle obj, const char* field) {
     if (!PyLong_Check(value.ptr()) || PyBool_Check(value.ptr()))
-        fail(ErrorKind::type, iface_name(obj, field), " must be an int, not ", py_type_name(value), " ", short_repr(value));
+        fail(ErrorKind::type, iface_name(obj, field), " must be an int, not ", py_type_name(value), " ",
+             short_repr(value));
     int overflow = 0;
     const long long v = PyLong_AsLongLongAndOverflow(value.ptr(), &overflow);
-    if (overflow != 0) fail(ErrorKind::overflow, iface_name(obj, field), " value ", short_repr(value), " does not fit in 64 bits");
+    if (overflow != 0)
+        fail(ErrorKind::overflow, iface_name(obj, field), " value ", short_repr(value), " does not fit in 64 bits");
     return v;
 }
 
@@ -72,8 +76,8 @@ Dims iface_ints(nb::handle seq, nb::handle obj, const char* field) {
     if (!PyTuple_Check(seq.ptr()))
         fail(ErrorKind::type, iface_name(obj, field), " must be a tuple of ints, not ", py_type_name(seq));
     if (PyTuple_GET_SIZE(seq.ptr()) > kMaxNdim)
-        fail(ErrorKind::value, iface_name(obj, field), " has ", PyTuple_GET_SIZE(seq.ptr()), " entries; at most ", kMaxNdim,
-             " dimensions are supported");
+        fail(ErrorKind::value, iface_name(obj, field), " has ", PyTuple_GET_SIZE(seq.ptr()), " entries; at most ",
+             kMaxNdim, " dimensions are supported");
     Dims out;
     for (nb::handle h : nb::borrow<nb::tuple>(seq)) out.push_back(iface_int(h, obj, field));
     return out;
@@ -81,8 +85,10 @@ Dims iface_ints(nb::handle seq, nb::handle obj, const char* field) {
 
 std::string iface_typestr(nb::handle value, nb::handle obj) {
     if (PyUnicode_Check(value.ptr())) return nb::cast<std::string>(value);
-    if (PyBytes_Check(value.ptr())) return std::string(PyBytes_AS_STRING(value.ptr()), static_cast<std::size_t>(PyBytes_GET_SIZE(value.ptr())));
-    fail(ErrorKind::type, iface_name(obj, "typestr"), " must be a str, not ", py_type_name(value), " ", short_repr(value));
+    if (PyBytes_Check(value.ptr()))
+        return std::string(PyBytes_AS_STRING(value.ptr()), static_cast<std::size_t>(PyBytes_GET_SIZE(value.ptr())));
+    fail(ErrorKind::type, iface_name(obj, "typestr"), " must be a str, not ", py_type_name(value), " ",
+         short_repr(value));
 }
 
 }  // namespace
@@ -111,7 +117,8 @@ bool is_object_ndarray(nb::handle obj) noexcept {
 
 Array read_object_array(nb::handle obj, const ConversionRequest& req) {
     if (req.copy == CopyMode::never)
-        fail(ErrorKind::copy, "an object array holds Python objects, not values, so its values are always copied; copy=False "
+        fail(ErrorKind::copy,
+             "an object array holds Python objects, not values, so its values are always copied; copy=False "
              "forbids that");
     // tolist() gives the elements themselves in nested lists (a 0-d array gives its one element).
     return read_sequence(obj.attr("tolist")(), req);
@@ -125,8 +132,8 @@ Array read_numpy(nb::handle obj) {
     const auto* shape = reinterpret_cast<const std::int64_t*>(numpy_dims(a));
     const auto* strides = reinterpret_cast<const std::int64_t*>(numpy_strides(a));
     const auto n = static_cast<std::size_t>(nd);
-    return Array::wrap(numpy_data(a), dtype, std::span(shape, n), std::span(strides, n), Device::cpu(), !numpy_writeable(a),
-                       owner_of(obj));
+    return Array::wrap(numpy_data(a), dtype, std::span(shape, n), std::span(strides, n), Device::cpu(),
+                       !numpy_writeable(a), owner_of(obj));
 }
 
 // A NumPy scalar (np.generic, ml_dtypes scalars included): the dtype from its .dtype (scalars are always
@@ -137,8 +144,8 @@ Array read_numpy_scalar(nb::handle obj) {
     Py_buffer* view = nullptr;
     Owner owner = hold_buffer(obj, PyBUF_SIMPLE, view);
     if (view->len != dtype.itemsize())
-        fail(ErrorKind::buffer, "NumPy scalar ", short_repr(obj), " of dtype ", name(dtype), " exports ", view->len, " bytes, not ",
-             dtype.itemsize());
+        fail(ErrorKind::buffer, "NumPy scalar ", short_repr(obj), " of dtype ", name(dtype), " exports ", view->len,
+             " bytes, not ", dtype.itemsize());
     return Array::wrap(view->buf, dtype, Dims{}, Dims{}, Device::cpu(), true, std::move(owner));
 }
 
@@ -149,7 +156,8 @@ Array read_buffer(nb::handle obj) {
     Owner owner = hold_buffer(obj, PyBUF_RECORDS_RO, view);
     const Py_buffer& v = *view;
     if (v.suboffsets != nullptr)
-        fail(ErrorKind::buffer, "the buffer of ", py_type_name(obj), " uses suboffsets (PIL-style indirect arrays); ndbridge views "
+        fail(ErrorKind::buffer, "the buffer of ", py_type_name(obj),
+             " uses suboffsets (PIL-style indirect arrays); ndbridge views "
              "strided memory only");
     const std::string format = v.format != nullptr ? v.format : "B";
     DType dtype;
@@ -161,7 +169,8 @@ Array read_buffer(nb::handle obj) {
     if (dtype.itemsize() != v.itemsize)
         fail(ErrorKind::buffer, "the buffer of ", py_type_name(obj), ": format '", format, "' means ", dtype.itemsize(),
              "-byte items but the buffer says itemsize ", v.itemsize);
-    if (v.ndim < 0 || v.ndim > kMaxNdim) fail(ErrorKind::buffer, "the buffer of ", py_type_name(obj), " has ", v.ndim, " dimensions");
+    if (v.ndim < 0 || v.ndim > kMaxNdim)
+        fail(ErrorKind::buffer, "the buffer of ", py_type_name(obj), " has ", v.ndim, " dimensions");
     Dims shape, strides;
     for (int i = 0; i < v.ndim; ++i) {
         shape.push_back(v.shape[i]);
@@ -173,7 +182,8 @@ Array read_buffer(nb::handle obj) {
 // ---------------------------------------------------------------------------------------------- __array_interface__
 
 Array read_array_interface(nb::handle obj, nb::handle iface_obj, Device device) {
-    if (!PyDict_Check(iface_obj.ptr())) fail(ErrorKind::type, "__array_interface__ of ", py_type_name(obj), " is not a dict");
+    if (!PyDict_Check(iface_obj.ptr()))
+        fail(ErrorKind::type, "__array_interface__ of ", py_type_name(obj), " is not a dict");
     nb::dict iface = nb::borrow<nb::dict>(iface_obj);
     if (!iface.contains("typestr") || !iface.contains("shape"))
         fail(ErrorKind::value, "__array_interface__ of ", py_type_name(obj), " lacks 'typestr' or 'shape'");
@@ -193,26 +203,30 @@ Array read_array_interface(nb::handle obj, nb::handle iface_obj, Device device) 
     nb::object strides_obj = iface.contains("strides") ? nb::object(iface["strides"]) : nb::none();
     const Dims strides = strides_obj.is_none() ? Dims{} : iface_ints(strides_obj, obj, "strides");
     if (!strides.empty() && strides.size() != shape.size())
-        fail(ErrorKind::value, iface_name(obj, "strides"), " has ", strides.size(), " entries for ", shape.size(), " dimensions");
+        fail(ErrorKind::value, iface_name(obj, "strides"), " has ", strides.size(), " entries for ", shape.size(),
+             " dimensions");
     nb::object data = iface.contains("data") ? nb::object(iface["data"]) : nb::none();
     const std::int64_t offset = iface.contains("offset") ? iface_int(iface["offset"], obj, "offset") : 0;
     if (PyTuple_Check(data.ptr())) {
         if (PyTuple_GET_SIZE(data.ptr()) != 2)
-            fail(ErrorKind::value, iface_name(obj, "data"), " must be (address, read_only), a tuple of 2, not ", short_repr(data));
+            fail(ErrorKind::value, iface_name(obj, "data"), " must be (address, read_only), a tuple of 2, not ",
+                 short_repr(data));
         nb::handle address_obj = PyTuple_GET_ITEM(data.ptr(), 0);
         if (!PyLong_Check(address_obj.ptr()) || PyBool_Check(address_obj.ptr()))
-            fail(ErrorKind::type, iface_name(obj, "data"), " address must be an int, not ", py_type_name(address_obj), " ",
-                 short_repr(address_obj));
+            fail(ErrorKind::type, iface_name(obj, "data"), " address must be an int, not ", py_type_name(address_obj),
+                 " ", short_repr(address_obj));
         const unsigned long long address = PyLong_AsUnsignedLongLong(address_obj.ptr());
         if (address == static_cast<unsigned long long>(-1) && PyErr_Occurred()) {
             PyErr_Clear();
-            fail(ErrorKind::value, iface_name(obj, "data"), " address ", short_repr(address_obj), " is not a valid address (it must be "
+            fail(ErrorKind::value, iface_name(obj, "data"), " address ", short_repr(address_obj),
+                 " is not a valid address (it must be "
                  "a non-negative int below 2**64)");
         }
         const int read_only = PyObject_IsTrue(PyTuple_GET_ITEM(data.ptr(), 1));
         if (read_only < 0) throw nb::python_error();
         auto* ptr = reinterpret_cast<std::byte*>(static_cast<std::uintptr_t>(address));
-        return Array::wrap(ptr == nullptr ? nullptr : ptr + offset, dtype, shape, strides, device, read_only != 0, owner_of(obj));
+        return Array::wrap(ptr == nullptr ? nullptr : ptr + offset, dtype, shape, strides, device, read_only != 0,
+                           owner_of(obj));
     }
     // 'data' is a buffer object, or missing: then the object itself exports the buffer.
     nb::handle exporter = data.is_none() ? obj : nb::handle(data);
@@ -230,8 +244,8 @@ Array read_array_interface(nb::handle obj, nb::handle iface_obj, Device device) 
     const std::int64_t low = offset + extent.low;  // cannot overflow: offset <= len and |extent| is checked
     const std::int64_t high = checked_add(offset, extent.high, "__array_interface__");
     if (extent.high > extent.low && (low < 0 || high > len))
-        fail(ErrorKind::value, "__array_interface__ of ", py_type_name(obj), " reaches bytes [", low, ", ", high, ") of a ", len,
-             "-byte buffer");
+        fail(ErrorKind::value, "__array_interface__ of ", py_type_name(obj), " reaches bytes [", low, ", ", high,
+             ") of a ", len, "-byte buffer");
     return Array::wrap(static_cast<std::byte*>(view->buf) + offset, dtype, shape, strides, device, view->readonly != 0,
                        std::move(owner));
 }
@@ -255,10 +269,12 @@ struct ArrayInterfaceStruct {
 
 Array read_array_struct(nb::handle obj) {
     nb::object cap = obj.attr("__array_struct__");
-    if (!PyCapsule_CheckExact(cap.ptr())) fail(ErrorKind::type, py_type_name(obj), ".__array_struct__ is not a capsule");
+    if (!PyCapsule_CheckExact(cap.ptr()))
+        fail(ErrorKind::type, py_type_name(obj), ".__array_struct__ is not a capsule");
     auto* s = static_cast<ArrayInterfaceStruct*>(PyCapsule_GetPointer(cap.ptr(), nullptr));
     if (s == nullptr) throw nb::python_error();
-    if (s->two != 2) fail(ErrorKind::value, "__array_struct__ of ", py_type_name(obj), " has version ", s->two, ", not 2");
+    if (s->two != 2)
+        fail(ErrorKind::value, "__array_struct__ of ", py_type_name(obj), " has version ", s->two, ", not 2");
     if (s->nd < 0 || s->nd > kMaxNdim) fail(ErrorKind::value, "__array_struct__ ndim ", s->nd, " is out of range");
     constexpr int kNotSwapped = 0x200, kWriteable = 0x400;
     // The struct has a kind letter and an item size in bytes, nothing more: a datetime unit (and the
@@ -269,16 +285,18 @@ Array read_array_struct(nb::handle obj) {
     if ((s->typekind == 'M' || s->typekind == 'm' || s->typekind == 'V') && nb::hasattr(obj, "dtype")) {
         dtype = dtype_from_object(obj.attr("dtype"));
     } else if (s->typekind == 'M' || s->typekind == 'm') {
-        fail(ErrorKind::type, "__array_struct__ of ", py_type_name(obj), " describes ", s->typekind == 'M' ? "datetime64" : "timedelta64",
+        fail(ErrorKind::type, "__array_struct__ of ", py_type_name(obj), " describes ",
+             s->typekind == 'M' ? "datetime64" : "timedelta64",
              " items without their unit (the struct has no field for it) and the object has no .dtype to ask");
     } else {
         const int length = s->typekind == 'U' ? s->itemsize / 4 : s->itemsize;
-        dtype = parse_typestr(std::string(1, (s->flags & kNotSwapped) ? '=' : (std::endian::native == std::endian::little ? '>' : '<')) +
-                              s->typekind + std::to_string(length));
+        dtype = parse_typestr(
+            std::string(1, (s->flags & kNotSwapped) ? '=' : (std::endian::native == std::endian::little ? '>' : '<')) +
+            s->typekind + std::to_string(length));
     }
     if (dtype.itemsize() != s->itemsize)
-        fail(ErrorKind::value, "__array_struct__ of ", py_type_name(obj), " has ", s->itemsize, "-byte items, but its type ", name(dtype),
-             " has ", dtype.itemsize(), "-byte items");
+        fail(ErrorKind::value, "__array_struct__ of ", py_type_name(obj), " has ", s->itemsize,
+             "-byte items, but its type ", name(dtype), " has ", dtype.itemsize(), "-byte items");
     Dims shape(s->shape, s->shape + s->nd), strides;
     if (s->strides != nullptr) strides.assign(s->strides, s->strides + s->nd);
     return Array::wrap(s->data, dtype, shape, strides, Device::cpu(), (s->flags & kWriteable) == 0, owner_of(obj));
@@ -286,11 +304,13 @@ Array read_array_struct(nb::handle obj) {
 
 Array read_cuda_interface(nb::handle obj) {
     nb::object iface = obj.attr("__cuda_array_interface__");
-    if (!PyDict_Check(iface.ptr())) fail(ErrorKind::type, "__cuda_array_interface__ of ", py_type_name(obj), " is not a dict");
+    if (!PyDict_Check(iface.ptr()))
+        fail(ErrorKind::type, "__cuda_array_interface__ of ", py_type_name(obj), " is not a dict");
     std::int64_t device_id = 0;
     nb::dict d = nb::borrow<nb::dict>(iface);
     if (d.contains("device")) device_id = iface_int(d["device"], obj, "device");
-    if (device_id < 0 || device_id > INT32_MAX) fail(ErrorKind::value, "__cuda_array_interface__ device ", device_id, " is out of range");
+    if (device_id < 0 || device_id > INT32_MAX)
+        fail(ErrorKind::value, "__cuda_array_interface__ device ", device_id, " is out of range");
     return read_array_interface(obj, iface, Device{kDLCUDA, static_cast<std::int32_t>(device_id)});
 }
 
@@ -308,10 +328,13 @@ Array read_array_method(nb::handle obj, const ConversionRequest& req, bool& fres
         // producer implements __array__ with NumPy); ml_dtypes' types are asked for by name.
         nb::object numpy = loaded_module("numpy");
         if (numpy.is_valid()) {
-            PyObject* d = PyObject_CallOneArg(numpy.attr("dtype").ptr(),
-                                              nb::str((req.dtype->kind_char() == 'V' ? name(*req.dtype) : to_typestr(*req.dtype)).c_str()).ptr());
-            if (d != nullptr) args = nb::make_tuple(nb::steal(d));
-            else PyErr_Clear();
+            PyObject* d = PyObject_CallOneArg(
+                numpy.attr("dtype").ptr(),
+                nb::str((req.dtype->kind_char() == 'V' ? name(*req.dtype) : to_typestr(*req.dtype)).c_str()).ptr());
+            if (d != nullptr)
+                args = nb::make_tuple(nb::steal(d));
+            else
+                PyErr_Clear();
         }
     }
     nb::dict kwargs;
@@ -323,7 +346,8 @@ Array read_array_method(nb::handle obj, const ConversionRequest& req, bool& fres
         // An older signature: as NumPy 2, without the keyword nobody can tell whether the result is a
         // copy. The dtype is applied by the cast that follows instead.
         if (req.copy == CopyMode::never)
-            fail(ErrorKind::copy, py_type_name(obj), ".__array__() does not take the copy keyword (NumPy 1 protocol), so it cannot "
+            fail(ErrorKind::copy, py_type_name(obj),
+                 ".__array__() does not take the copy keyword (NumPy 1 protocol), so it cannot "
                  "promise not to copy, and copy=False requires that");
         r = PyObject_CallNoArgs(method.ptr());
     } else {

@@ -26,7 +26,8 @@ bool type_derives_from(PyTypeObject* type, std::string_view tp_name) {
     PyObject* mro = type->tp_mro;
     if (mro == nullptr || !PyTuple_Check(mro)) return std::string_view(type->tp_name) == tp_name;
     for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(mro); ++i)
-        if (std::string_view(reinterpret_cast<PyTypeObject*>(PyTuple_GET_ITEM(mro, i))->tp_name) == tp_name) return true;
+        if (std::string_view(reinterpret_cast<PyTypeObject*>(PyTuple_GET_ITEM(mro, i))->tp_name) == tp_name)
+            return true;
     return false;
 }
 
@@ -53,7 +54,8 @@ Probe classify(PyTypeObject* t) {
     if (type_has(t, "__array__")) return {Kind::array_method};
     if (is(&PyList_Type) || is(&PyTuple_Type) || is(&PyRange_Type)) return {Kind::sequence};
     if (is(&PyDict_Type) || is(&PySet_Type) || is(&PyFrozenSet_Type)) return {Kind::unknown};
-    if (t->tp_as_sequence != nullptr && t->tp_as_sequence->sq_item != nullptr && t->tp_as_sequence->sq_length != nullptr)
+    if (t->tp_as_sequence != nullptr && t->tp_as_sequence->sq_item != nullptr &&
+        t->tp_as_sequence->sq_length != nullptr)
         return {Kind::sequence};
     return {Kind::unknown};
 }
@@ -90,7 +92,8 @@ const DLPackExchangeAPI* exchange_api_of(PyTypeObject* t) {
         return nullptr;
     }
     auto* table = static_cast<const DLPackExchangeAPI*>(p);
-    if (table->header.version.major != NDBRIDGE_DLPACK_MAJOR_VERSION || table->managed_tensor_from_py_object_no_sync == nullptr)
+    if (table->header.version.major != NDBRIDGE_DLPACK_MAJOR_VERSION ||
+        table->managed_tensor_from_py_object_no_sync == nullptr)
         return nullptr;  // a table we cannot read: the __dlpack__ method still works
     return table;
 }
@@ -105,7 +108,8 @@ Probe probe(nb::handle obj) {
     // new type, so (address, tag) cannot name a stale entry.
     static std::unordered_map<PyTypeObject*, std::pair<unsigned int, Probe>> cache;
     const unsigned int tag = t->tp_version_tag;
-    if (auto it = cache.find(t); it != cache.end() && tag != 0 && it->second.first == tag) return with_instance(obj, it->second.second);
+    if (auto it = cache.find(t); it != cache.end() && tag != 0 && it->second.first == tag)
+        return with_instance(obj, it->second.second);
     const Probe p = classify(t);
     if (tag != 0) {
         if (cache.size() > 512) cache.clear();
@@ -116,17 +120,25 @@ Probe probe(nb::handle obj) {
 
 bool is_array_like(Kind k) noexcept {
     switch (k) {
-        case Kind::ndb_array: case Kind::numpy_array: case Kind::exchange_api: case Kind::dlpack: case Kind::capsule:
-        case Kind::buffer: case Kind::array_interface: case Kind::array_struct: case Kind::cuda_interface:
-        case Kind::array_method:
-            return true;
+        case Kind::ndb_array:
+        case Kind::numpy_array:
+        case Kind::exchange_api:
+        case Kind::dlpack:
+        case Kind::capsule:
+        case Kind::buffer:
+        case Kind::array_interface:
+        case Kind::array_struct:
+        case Kind::cuda_interface:
+        case Kind::array_method: return true;
         default: return false;
     }
 }
 
 bool is_exact_ndarray(nb::handle obj) noexcept { return ndarray_type != nullptr && Py_TYPE(obj.ptr()) == ndarray_type; }
 
-bool is_numpy_array(nb::handle obj) { return is_exact_ndarray(obj) || type_derives_from(Py_TYPE(obj.ptr()), "numpy.ndarray"); }
+bool is_numpy_array(nb::handle obj) {
+    return is_exact_ndarray(obj) || type_derives_from(Py_TYPE(obj.ptr()), "numpy.ndarray");
+}
 
 bool is_numpy_scalar(nb::handle obj) { return type_derives_from(Py_TYPE(obj.ptr()), "numpy.generic"); }
 

@@ -32,7 +32,8 @@ namespace ndbridge::python {
 
 bool is_scalar_object(nb::handle o) {
     PyObject* p = o.ptr();
-    if (PyBool_Check(p) || PyLong_Check(p) || PyFloat_Check(p) || PyComplex_Check(p) || PyUnicode_Check(p) || PyBytes_Check(p))
+    if (PyBool_Check(p) || PyLong_Check(p) || PyFloat_Check(p) || PyComplex_Check(p) || PyUnicode_Check(p) ||
+        PyBytes_Check(p))
         return true;
     return probe(o).kind == Kind::numpy_scalar;
 }
@@ -164,7 +165,9 @@ private:
 
     Array fill_all(nb::handle top, DType dtype, bool guessing) {
         out_ = Array::empty(dtype, shape_);
-        fast_ = dtype == DType(ScalarType::float64) ? Fast::f64 : dtype == DType(ScalarType::int64) ? Fast::i64 : Fast::none;
+        fast_ = dtype == DType(ScalarType::float64) ? Fast::f64
+                : dtype == DType(ScalarType::int64) ? Fast::i64
+                                                    : Fast::none;
         guessing_ = guessing;
         index_.clear();
         ancestors_.clear();
@@ -209,7 +212,8 @@ private:
             if (n != shape_[depth]) {
                 if (changed_length(o, depth, n))
                     fail(ErrorKind::value, "a ", py_type_name(o), " changed length while being read (", shape_[depth],
-                         " items when its length was taken, ", n, " when it was read); the sequence must not change "
+                         " items when its length was taken, ", n,
+                         " when it was read); the sequence must not change "
                          "during the conversion");
                 ragged(depth);
             }
@@ -217,8 +221,8 @@ private:
             ancestors_.push_back(o.ptr());
             for (Py_ssize_t i = 0; i < n; ++i) {
                 if (PySequence_Fast_GET_SIZE(fast.ptr()) != n)
-                    fail(ErrorKind::value, "a ", py_type_name(o), " changed length while being read (from ", n,
-                         " to ", PySequence_Fast_GET_SIZE(fast.ptr()), " items)");
+                    fail(ErrorKind::value, "a ", py_type_name(o), " changed length while being read (from ", n, " to ",
+                         PySequence_Fast_GET_SIZE(fast.ptr()), " items)");
                 nb::object item = nb::borrow(PySequence_Fast_GET_ITEM(fast.ptr(), i));  // held: Python code may run
                 index_.push_back(i);
                 walk(item, depth + 1, dst == nullptr ? nullptr : dst + i * stride, mode);
@@ -231,8 +235,10 @@ private:
         const bool scalar_level = depth == shape_.size();
         if (scalar_level && is_level(o)) {  // a sequence where an element belongs
             if (std::find(ancestors_.begin(), ancestors_.end(), o.ptr()) != ancestors_.end())
-                fail(ErrorKind::value, "element ", shape_string(index_), " is a sequence that contains it (a "
-                     "self-referencing ", py_type_name(o), " has no array shape)");
+                fail(ErrorKind::value, "element ", shape_string(index_),
+                     " is a sequence that contains it (a "
+                     "self-referencing ",
+                     py_type_name(o), " has no array shape)");
             ragged(depth);
         }
         if (!scalar_level && mode == Mode::fill && is_exact_ndarray(o) && copy_plain_ndarray(o, depth, dst)) return;
@@ -240,7 +246,8 @@ private:
             std::optional<Array> a = is_scalar_object(o) ? std::nullopt : leaf_array(o);
             if (!a && !is_scalar_object(o))  // neither scalar, sequence nor array-like: None, object(), ...
                 fail(ErrorKind::type, "element ", shape_string(index_), ": cannot read ", short_repr(o), " (type ",
-                     py_type_name(o), ") as an array element; expected bool, int, float, complex, str, bytes, a NumPy "
+                     py_type_name(o),
+                     ") as an array element; expected bool, int, float, complex, str, bytes, a NumPy "
                      "scalar, a sequence or an array-like");
             if (!a) ragged(depth);  // a scalar where a block belongs
             const Dims rest(shape_.begin() + static_cast<std::ptrdiff_t>(depth), shape_.end());
@@ -266,7 +273,8 @@ private:
         const bool list = PyList_CheckExact(seq);
         const Py_ssize_t n = list ? PyList_GET_SIZE(seq) : PyTuple_GET_SIZE(seq);
         if (n != shape_[depth]) return false;  // the general walk reports it
-        PyObject** items = list ? reinterpret_cast<PyListObject*>(seq)->ob_item : reinterpret_cast<PyTupleObject*>(seq)->ob_item;
+        PyObject** items =
+            list ? reinterpret_cast<PyListObject*>(seq)->ob_item : reinterpret_cast<PyTupleObject*>(seq)->ob_item;
         // No Python code runs in these loops, so the borrowed items cannot change under them.
         if (fast_ == Fast::f64) {
             auto* d = reinterpret_cast<double*>(dst);
@@ -370,9 +378,10 @@ private:
 
     ConversionRequest req_;
     Dims shape_;
-    Dims index_;  ///< where the walk is, for messages
+    Dims index_;                        ///< where the walk is, for messages
     std::vector<PyObject*> ancestors_;  ///< the sequences walk() is inside, for self-reference messages
-    std::vector<PyObject*> measured_;  ///< the sequences discover() measured, one per level (kept alive by the caller and keep_)
+    std::vector<PyObject*>
+        measured_;  ///< the sequences discover() measured, one per level (kept alive by the caller and keep_)
     std::optional<nb::object> first_leaf_;
     std::optional<DType> first_leaf_dtype_;
     std::vector<nb::object> keep_;

@@ -24,9 +24,7 @@ namespace {
 
 // ---------------------------------------------------------------------------------------------- NumPy
 
-void release_owner(PyObject* capsule) {
-    delete static_cast<Owner*>(PyCapsule_GetPointer(capsule, "ndbridge.owner"));
-}
+void release_owner(PyObject* capsule) { delete static_cast<Owner*>(PyCapsule_GetPointer(capsule, "ndbridge.owner")); }
 
 // A small Python object that keeps an Array's memory alive: the ndarray's base.
 nb::object owner_capsule(const Array& a) {
@@ -81,7 +79,8 @@ const DLPackExchangeAPI* torch_exchange_api() {
         nb::object tensor_type = nb::module_::import_("torch").attr("Tensor");
         api = exchange_api_of(reinterpret_cast<PyTypeObject*>(tensor_type.ptr()));
         if (api == nullptr || api->managed_tensor_to_py_object_no_sync == nullptr)
-            fail(ErrorKind::type, "this PyTorch has no DLPack C exchange API on torch.Tensor (PyTorch 2.9 or later has one)");
+            fail(ErrorKind::type,
+                 "this PyTorch has no DLPack C exchange API on torch.Tensor (PyTorch 2.9 or later has one)");
     }
     return api;
 }
@@ -101,12 +100,12 @@ nb::object torch_from_array(Array a, bool copied, bool requires_grad) {
     return tensor;
 }
 
-
 }  // namespace
 
 nb::object numpy_from_array(const Array& a) {
     if (!a.device().host_accessible())
-        fail(ErrorKind::type, "the array is on ", to_string(a.device()), " and NumPy reads host memory only; ask the producer for a "
+        fail(ErrorKind::type, "the array is on ", to_string(a.device()),
+             " and NumPy reads host memory only; ask the producer for a "
              "host copy (asarray(obj, device='cpu'))");
     require_numpy_api();
     PyArray_Descr* descr = numpy_descr_of(a.dtype());  // a new reference, which NewFromDescr steals
@@ -117,7 +116,8 @@ nb::object numpy_from_array(const Array& a) {
                                          a.readonly() ? 0 : NPY_ARRAY_WRITEABLE, nullptr);
     if (arr == nullptr) throw nb::python_error();
     nb::object result = nb::steal(arr);
-    if (PyArray_SetBaseObject(reinterpret_cast<PyArrayObject*>(arr), owner_capsule(a).release().ptr()) != 0) throw nb::python_error();
+    if (PyArray_SetBaseObject(reinterpret_cast<PyArrayObject*>(arr), owner_capsule(a).release().ptr()) != 0)
+        throw nb::python_error();
     return result;
 }
 
@@ -127,17 +127,23 @@ Target parse_like(nb::handle like) {
     if (PyUnicode_Check(like.ptr())) {
         name = nb::cast<std::string>(like);
     } else {
-        nb::handle owner = PyModule_Check(like.ptr()) ? like : PyType_Check(like.ptr()) ? like : nb::handle(Py_TYPE(like.ptr()));
-        nb::object module_name = nb::steal(PyObject_GetAttrString(owner.ptr(), PyModule_Check(like.ptr()) ? "__name__" : "__module__"));
-        if (!module_name.is_valid()) PyErr_Clear();
-        else if (PyUnicode_Check(module_name.ptr())) name = nb::cast<std::string>(module_name);
+        nb::handle owner = PyModule_Check(like.ptr()) ? like
+                           : PyType_Check(like.ptr()) ? like
+                                                      : nb::handle(Py_TYPE(like.ptr()));
+        nb::object module_name =
+            nb::steal(PyObject_GetAttrString(owner.ptr(), PyModule_Check(like.ptr()) ? "__name__" : "__module__"));
+        if (!module_name.is_valid())
+            PyErr_Clear();
+        else if (PyUnicode_Check(module_name.ptr()))
+            name = nb::cast<std::string>(module_name);
         name = name.substr(0, name.find('.'));
     }
     if (name == "ndbridge") return Target::ndbridge;
     if (name == "numpy") return Target::numpy;
     if (name == "torch") return Target::torch;
     if (name == "jax" || name == "jaxlib") return Target::jax;
-    fail(ErrorKind::value, "like=", short_repr(like), " names no supported library (expected 'numpy', 'torch', 'jax', 'ndbridge', "
+    fail(ErrorKind::value, "like=", short_repr(like),
+         " names no supported library (expected 'numpy', 'torch', 'jax', 'ndbridge', "
          "one of those modules, or one of their arrays)");
 }
 

@@ -1,7 +1,7 @@
 // ndbridge.set_num_threads / get_num_threads: the thread count of the core's copy pool, seen from Python.
+#include "ndbridge/threads.h"
 #include "common.h"
 #include "ndbridge/error.h"
-#include "ndbridge/threads.h"
 
 namespace ndbridge::python {
 
@@ -11,13 +11,16 @@ void bind_threads(nb::module_& m) {
         [](std::int64_t n) {
             // Checked here too, so a count beyond C's int is refused by value rather than truncated.
             if (n < 1 || n > kMaxThreads)
-                fail(ErrorKind::value, "set_num_threads: ", n, " is not a thread count (an integer from 1 to ", kMaxThreads, ")");
+                fail(ErrorKind::value, "set_num_threads: ", n, " is not a thread count (an integer from 1 to ",
+                     kMaxThreads, ")");
             set_num_threads(static_cast<int>(n));
         },
         nb::arg("n"),
-        "Sets how many threads (the caller's included) a large copy may use; 1 keeps every copy on the calling thread.");
+        "Sets how many threads (the caller's included) a large copy may use; 1 keeps every copy on the calling "
+        "thread.");
     m.def("get_num_threads", &get_num_threads,
-          "The copy engine's thread count: set_num_threads, else NDBRIDGE_NUM_THREADS, else the CPUs this process may use.");
+          "The copy engine's thread count: set_num_threads, else NDBRIDGE_NUM_THREADS, else the CPUs this process may "
+          "use.");
 }
 
 }  // namespace ndbridge::python

@@ -36,8 +36,8 @@ DType parse_torch_name(std::string_view name) {
         ScalarType type;
     };
     static constexpr Alias kTorch[] = {
-        {"float", ScalarType::float32}, {"double", ScalarType::float64}, {"half", ScalarType::float16},
-        {"int", ScalarType::int32},     {"long", ScalarType::int64},     {"short", ScalarType::int16},
+        {"float", ScalarType::float32},    {"double", ScalarType::float64},     {"half", ScalarType::float16},
+        {"int", ScalarType::int32},        {"long", ScalarType::int64},         {"short", ScalarType::int16},
         {"cfloat", ScalarType::complex64}, {"cdouble", ScalarType::complex128},
     };
     for (const auto& a : kTorch)
@@ -126,7 +126,8 @@ DType dtype_from_spec(nb::handle spec) {
         return dtype_from_object(spec.attr("dtype"));
     }
     fail(ErrorKind::type, "dtype: cannot interpret ", short_repr(spec), " (type ", py_type_name(spec),
-         ") as a dtype; expected an ndbridge dtype, a string like 'float32', a NumPy or torch dtype, or bool/int/float/complex");
+         ") as a dtype; expected an ndbridge dtype, a string like 'float32', a NumPy or torch dtype, or "
+         "bool/int/float/complex");
 }
 
 }  // namespace
@@ -165,7 +166,8 @@ Scalar scalar_from_object(nb::handle value) {
         nb::object item = value.attr("item")();
         if (!PyBool_Check(item.ptr()) && !PyLong_Check(item.ptr()) && !PyFloat_Check(item.ptr()) &&
             !PyComplex_Check(item.ptr()) && !PyBytes_Check(item.ptr()) && !PyUnicode_Check(item.ptr()))
-            fail(ErrorKind::type, "cannot store ", short_repr(value), " (type ", py_type_name(value), ") as an element");
+            fail(ErrorKind::type, "cannot store ", short_repr(value), " (type ", py_type_name(value),
+                 ") as an element");
         return scalar_from_object(item);
     }
     if (PyIndex_Check(o)) {
@@ -198,7 +200,8 @@ nb::object time_to_object(DType dtype, std::int64_t count) {
             if (unit == TimeUnit::D) return dt.attr("timedelta")(nb::arg("days") = count);
             if (unit == TimeUnit::W) return dt.attr("timedelta")(nb::arg("weeks") = count);
             std::int64_t us = 0;
-            if (per_us < 0 && !__builtin_mul_overflow(count, -per_us, &us)) return dt.attr("timedelta")(nb::arg("microseconds") = us);
+            if (per_us < 0 && !__builtin_mul_overflow(count, -per_us, &us))
+                return dt.attr("timedelta")(nb::arg("microseconds") = us);
             return nb::int_(count);
         }
         std::int64_t days = 0;
@@ -245,7 +248,8 @@ nb::object scalar_to_object(DType dtype, const Scalar& value) {
         }
         default: {
             const auto& s = std::get<std::u32string>(value);
-            return nb::steal(PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, s.data(), static_cast<Py_ssize_t>(s.size())));
+            return nb::steal(
+                PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, s.data(), static_cast<Py_ssize_t>(s.size())));
         }
     }
 }
@@ -262,7 +266,7 @@ void release_reference(void* obj) noexcept {
 }  // namespace
 
 nb::object loaded_module(const char* name) {
-    PyObject* modules = PyImport_GetModuleDict();  // borrowed
+    PyObject* modules = PyImport_GetModuleDict();       // borrowed
     PyObject* m = PyDict_GetItemString(modules, name);  // borrowed; never raises
     return m == nullptr ? nb::object() : nb::borrow(m);
 }

@@ -58,12 +58,18 @@ struct Number {
 };
 std::optional<Number> as_number(const Scalar& s) {
     Number n;
-    if (const bool* b = std::get_if<bool>(&s)) n = {true, *b ? 1 : 0, 0, 0};
-    else if (const auto* i = std::get_if<std::int64_t>(&s)) n = {true, *i, 0, 0};
-    else if (const auto* u = std::get_if<std::uint64_t>(&s)) n = {true, *u, 0, 0};
-    else if (const auto* d = std::get_if<double>(&s)) n.re = *d;
-    else if (const auto* c = std::get_if<std::complex<double>>(&s)) n.re = c->real(), n.im = c->imag();
-    else return std::nullopt;
+    if (const bool* b = std::get_if<bool>(&s))
+        n = {true, *b ? 1 : 0, 0, 0};
+    else if (const auto* i = std::get_if<std::int64_t>(&s))
+        n = {true, *i, 0, 0};
+    else if (const auto* u = std::get_if<std::uint64_t>(&s))
+        n = {true, *u, 0, 0};
+    else if (const auto* d = std::get_if<double>(&s))
+        n.re = *d;
+    else if (const auto* c = std::get_if<std::complex<double>>(&s))
+        n.re = c->real(), n.im = c->imag();
+    else
+        return std::nullopt;
     return n;
 }
 
@@ -77,7 +83,8 @@ FloatFormat float_format(ScalarType t) {
     switch (t) {
         case ScalarType::float16: return {10, std::ldexp(1.0, -14), 65504.0, true};
         case ScalarType::bfloat16: return {7, std::ldexp(1.0, -126), 3.3895313892515355e38, true};
-        case ScalarType::float32: case ScalarType::complex64: return {23, std::ldexp(1.0, -126), 3.4028234663852886e38, true};
+        case ScalarType::float32:
+        case ScalarType::complex64: return {23, std::ldexp(1.0, -126), 3.4028234663852886e38, true};
         case ScalarType::float8_e4m3fn: return {3, std::ldexp(1.0, -6), 448.0, false};
         case ScalarType::float8_e5m2: return {2, std::ldexp(1.0, -14), 57344.0, true};
         default: return {52, 2.2250738585072014e-308, 1.7976931348623157e308, true};
@@ -106,8 +113,7 @@ bool numeric_matches(DType to, const Number& v, const Scalar& got_scalar) {
     const std::optional<Number> got = as_number(got_scalar);
     NDB_FUZZ_CHECK(got.has_value());
     switch (to.kind()) {
-        case DTypeKind::boolean:
-            return got->i == (v.integral ? v.i != 0 : (v.re != 0 || v.im != 0));
+        case DTypeKind::boolean: return got->i == (v.integral ? v.i != 0 : (v.re != 0 || v.im != 0));
         case DTypeKind::signed_int:
         case DTypeKind::unsigned_int: {
             const int bits = static_cast<int>(to.itemsize() * 8);
@@ -152,7 +158,8 @@ bool value_matches(DType from, DType to, const Scalar& src, const Scalar& got) {
         // load_scalar rounds long double to double: integers past 2**53 are then not what was stored.
         const bool extended = from.type() == ScalarType::longdouble || from.type() == ScalarType::clongdouble;
         if (extended && to.is_integer() && std::fabs(v->re) >= 9007199254740992.0) return true;
-        if (extended && to.kind() == DTypeKind::boolean && v->re == 0 && v->im == 0) return true;  // may be a tiny nonzero
+        if (extended && to.kind() == DTypeKind::boolean && v->re == 0 && v->im == 0)
+            return true;  // may be a tiny nonzero
         if (from.is_complex() && !to.is_complex() && to.kind() != DTypeKind::boolean) {
             Number real = *v;  // complex to real keeps the real part
             real.im = 0;
@@ -164,8 +171,10 @@ bool value_matches(DType from, DType to, const Scalar& src, const Scalar& got) {
         if (from.kind() != to.kind() || from.unit() != to.unit()) return true;  // unit conversion: not modelled here
         return std::get<TimeCount>(got).count == std::get<TimeCount>(src).count;
     }
-    if (is_time(from) && to.type() == ScalarType::int64) return std::get<std::int64_t>(got) == std::get<TimeCount>(src).count;
-    if (from.type() == ScalarType::int64 && is_time(to)) return std::get<TimeCount>(got).count == std::get<std::int64_t>(src);
+    if (is_time(from) && to.type() == ScalarType::int64)
+        return std::get<std::int64_t>(got) == std::get<TimeCount>(src).count;
+    if (from.type() == ScalarType::int64 && is_time(to))
+        return std::get<TimeCount>(got).count == std::get<std::int64_t>(src);
     if (is_string(from) && is_string(to)) {
         const std::u32string text = as_text(src);
         if (!ascii(text)) return true;  // non-ASCII into bytes is refused; bytes >= 0x80 into unicode not modelled
@@ -195,9 +204,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (from.type() == ScalarType::bool_) keep_bools_valid(src_buffer);
     std::vector<std::byte> own_dst_buffer(shared ? 0 : static_cast<std::size_t>(dst_layout.bytes));
     std::byte* dst_memory = shared ? src_buffer.data() : own_dst_buffer.data();
-    const Array src =
-        Array::wrap(src_buffer.data() + src_layout.base, from, src_shape, src_layout.strides, Device::cpu(), false, nullptr);
-    const Array dst = Array::wrap(dst_memory + dst_layout.base, to, dst_shape, dst_layout.strides, Device::cpu(), false, nullptr);
+    const Array src = Array::wrap(src_buffer.data() + src_layout.base, from, src_shape, src_layout.strides,
+                                  Device::cpu(), false, nullptr);
+    const Array dst =
+        Array::wrap(dst_memory + dst_layout.base, to, dst_shape, dst_layout.strides, Device::cpu(), false, nullptr);
 
     // The reference: every destination element's source value, read before anything is written.
     std::vector<Scalar> expected;

@@ -71,7 +71,8 @@ void check_view(const Array& a, const DLTensor& t, const std::vector<std::byte>&
     NDB_FUZZ_CHECK(a.data() == static_cast<std::byte*>(t.data) + t.byte_offset);
     const WideExtent e = wide_extent(a.shape(), a.strides(), itemsize);
     const Int128 first = static_cast<Int128>(t.byte_offset);
-    if (!a.device().is_cpu() || first + e.low < 0 || first + e.high > static_cast<Int128>(buffer.size()) || a.size() > 4096)
+    if (!a.device().is_cpu() || first + e.low < 0 || first + e.high > static_cast<Int128>(buffer.size()) ||
+        a.size() > 4096)
         return;
     for_each_index(a.shape(), [&](const Dims& index) { (void)load_scalar(a.dtype(), a.element(index)); });
     const Array c = copy(a);

@@ -62,11 +62,12 @@ private:
 };
 
 inline constexpr ScalarType kAllTypes[] = {
-    ScalarType::bool_,      ScalarType::int8,         ScalarType::int16,       ScalarType::int32,      ScalarType::int64,
-    ScalarType::uint8,      ScalarType::uint16,       ScalarType::uint32,      ScalarType::uint64,     ScalarType::float16,
-    ScalarType::bfloat16,   ScalarType::float32,      ScalarType::float64,     ScalarType::longdouble, ScalarType::complex64,
-    ScalarType::complex128, ScalarType::clongdouble,  ScalarType::float8_e4m3fn, ScalarType::float8_e5m2,
-    ScalarType::datetime64, ScalarType::timedelta64,  ScalarType::bytes,       ScalarType::unicode,
+    ScalarType::bool_,       ScalarType::int8,          ScalarType::int16,       ScalarType::int32,
+    ScalarType::int64,       ScalarType::uint8,         ScalarType::uint16,      ScalarType::uint32,
+    ScalarType::uint64,      ScalarType::float16,       ScalarType::bfloat16,    ScalarType::float32,
+    ScalarType::float64,     ScalarType::longdouble,    ScalarType::complex64,   ScalarType::complex128,
+    ScalarType::clongdouble, ScalarType::float8_e4m3fn, ScalarType::float8_e5m2, ScalarType::datetime64,
+    ScalarType::timedelta64, ScalarType::bytes,         ScalarType::unicode,
 };
 static_assert(std::size(kAllTypes) == kScalarTypeCount);
 

@@ -157,7 +157,8 @@ Step step(Input& in, const Array& a) {
         case 1: {
             std::vector<std::int64_t> axes(static_cast<std::size_t>(nd));
             for (std::size_t i = 0; i < axes.size(); ++i) axes[i] = static_cast<std::int64_t>(i);
-            for (std::size_t i = axes.size(); i > 1; --i) std::swap(axes[i - 1], axes[in.below(static_cast<std::uint32_t>(i))]);
+            for (std::size_t i = axes.size(); i > 1; --i)
+                std::swap(axes[i - 1], axes[in.below(static_cast<std::uint32_t>(i))]);
             if (in.below(8) == 0 && !axes.empty()) axes[0] = in.in_range(-nd - 1, nd);  // maybe not a permutation
             for (auto& x : axes)
                 if (in.below(4) == 0) x -= nd;  // negative spellings

@@ -33,7 +33,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         strides.resize(shape.size());
         for (auto& s : strides) s = small_or_wild(in, -3 * itemsize, 3 * itemsize);
         if (in.below(16) == 0 && !strides.empty()) strides.pop_back();  // a count mismatch when ndim > 1
-        given_strides = !strides.empty();  // an empty span means C-contiguous (array.h)
+        given_strides = !strides.empty();                               // an empty span means C-contiguous (array.h)
     }
     std::vector<std::byte> buffer = filled_buffer(in, in.below(512));
     if (dtype.type() == ScalarType::bool_) keep_bools_valid(buffer);

@@ -30,15 +30,19 @@ Owner allocate(std::int64_t nbytes, void*& data_out) {
     // The memory is not initialised: every caller overwrites it (empty_like + copy_into) or clears it once (zeros).
     const auto n = static_cast<std::size_t>(std::max<std::int64_t>(nbytes, 1));
     if (n >= kHugePageThreshold) {
-        void* data = ::operator new(n, std::align_val_t{kHugePage});
+        void* data = ::operator new (n, std::align_val_t{kHugePage});
         // Advice only: a kernel without THP refuses it, and the memory works as before.
         (void)::madvise(data, n / kHugePage * kHugePage, MADV_HUGEPAGE);
         data_out = data;
-        return Owner(data, [](const void* p) noexcept { ::operator delete(const_cast<void*>(p), std::align_val_t{kHugePage}); });
+        return Owner(data, [](const void* p) noexcept {
+            ::operator delete (const_cast<void*>(p), std::align_val_t{kHugePage});
+        });
     }
-    void* data = ::operator new(n, std::align_val_t{kAllocAlignment});
+    void* data = ::operator new (n, std::align_val_t{kAllocAlignment});
     data_out = data;
-    return Owner(data, [](const void* p) noexcept { ::operator delete(const_cast<void*>(p), std::align_val_t{kAllocAlignment}); });
+    return Owner(data, [](const void* p) noexcept {
+        ::operator delete (const_cast<void*>(p), std::align_val_t{kAllocAlignment});
+    });
 }
 
 }  // namespace
@@ -62,8 +66,14 @@ Array::Array() {
 
 Array::Array(std::byte* data, DType dtype, Dims shape, Dims strides, Device device, bool readonly, Owner owner,
              std::int64_t size) noexcept
-    : data_(data), shape_(std::move(shape)), strides_(std::move(strides)), dtype_(dtype), device_(device),
-      readonly_(readonly), size_(size), owner_(std::move(owner)) {}
+    : data_(data),
+      shape_(std::move(shape)),
+      strides_(std::move(strides)),
+      dtype_(dtype),
+      device_(device),
+      readonly_(readonly),
+      size_(size),
+      owner_(std::move(owner)) {}
 
 Array Array::empty(DType dtype, std::span<const std::int64_t> shape, MemoryOrder order) {
     const std::int64_t size = checked_size(shape, "the array");
@@ -73,8 +83,8 @@ Array Array::empty(DType dtype, std::span<const std::int64_t> shape, MemoryOrder
     Dims strides = size == 0 ? Dims(shape.size(), 0) : contiguous_strides(shape, dtype.itemsize(), order);
     void* data = nullptr;
     Owner owner = allocate(nbytes, data);
-    return Array(static_cast<std::byte*>(data), dtype, Dims(shape.begin(), shape.end()), std::move(strides), Device::cpu(),
-                 false, std::move(owner), size);
+    return Array(static_cast<std::byte*>(data), dtype, Dims(shape.begin(), shape.end()), std::move(strides),
+                 Device::cpu(), false, std::move(owner), size);
 }
 
 Array Array::zeros(DType dtype, std::span<const std::int64_t> shape, MemoryOrder order) {
@@ -111,8 +121,8 @@ Array Array::wrap(void* data, DType dtype, std::span<const std::int64_t> shape, 
     const ByteExtent extent = byte_extent(shape, st, dtype.itemsize());
     checked_add(extent.high, checked_mul(extent.low, -1, "the array"), "the array");
     if (data == nullptr && size != 0) fail(ErrorKind::value, "null data pointer for ", size, " elements");
-    return Array(static_cast<std::byte*>(data), dtype, Dims(shape.begin(), shape.end()), std::move(st), device, readonly,
-                 std::move(owner), size);
+    return Array(static_cast<std::byte*>(data), dtype, Dims(shape.begin(), shape.end()), std::move(st), device,
+                 readonly, std::move(owner), size);
 }
 
 Array Array::view(std::byte* data, Dims shape, Dims strides) const {
@@ -155,7 +165,9 @@ std::int64_t adjust_slice(const Slice& s, std::int64_t extent, std::int64_t& sta
     if (step > 0) {
         start = s.start.value_or(0);
         stop = s.stop.value_or(extent);
-        auto clamp_pos = [extent](std::int64_t v) { return v < 0 ? std::max<std::int64_t>(v + extent, 0) : std::min(v, extent); };
+        auto clamp_pos = [extent](std::int64_t v) {
+            return v < 0 ? std::max<std::int64_t>(v + extent, 0) : std::min(v, extent);
+        };
         start = clamp_pos(start);
         stop = clamp_pos(stop);
         return stop > start ? (stop - start - 1) / step + 1 : 0;
@@ -177,12 +189,15 @@ Array Array::index(std::span<const Index> items) const {
     int consumed = 0;
     int ellipses = 0;
     for (const Index& item : items) {
-        if (std::holds_alternative<EllipsisIndex>(item)) ++ellipses;
-        else if (!std::holds_alternative<NewAxis>(item)) ++consumed;
+        if (std::holds_alternative<EllipsisIndex>(item))
+            ++ellipses;
+        else if (!std::holds_alternative<NewAxis>(item))
+            ++consumed;
     }
     if (ellipses > 1) fail(ErrorKind::index, "an index can only have a single ellipsis ('...')");
     if (consumed > ndim())
-        fail(ErrorKind::index, "too many indices for array: array is ", ndim(), "-dimensional, but ", consumed, " were indexed");
+        fail(ErrorKind::index, "too many indices for array: array is ", ndim(), "-dimensional, but ", consumed,
+             " were indexed");
 
     std::byte* data = data_;
     Dims shape, strides;
@@ -202,8 +217,10 @@ Array Array::index(std::span<const Index> items) const {
         } else if (const auto* s = std::get_if<Slice>(&item)) {
             std::int64_t start = 0, step = 1;
             const std::int64_t n = adjust_slice(*s, shape_[axis], start, step);
-            if (n > 0) data += start * strides_[axis];
-            else step = 1;  // NumPy: an empty slice keeps the axis's stride and points at the axis's start
+            if (n > 0)
+                data += start * strides_[axis];
+            else
+                step = 1;  // NumPy: an empty slice keeps the axis's stride and points at the axis's start
             shape.push_back(n);
             std::int64_t stride = 0;
             if (__builtin_mul_overflow(strides_[axis], step, &stride)) {
@@ -250,12 +267,14 @@ Array Array::reshape(std::span<const std::int64_t> new_shape, MemoryOrder order)
     if (order != MemoryOrder::C && order != MemoryOrder::F)
         fail(ErrorKind::value, "reshape: order must be 'C' or 'F' for a view, got '", static_cast<char>(order), "'");
     // NumPy: asking for the shape the array has is a plain view, strides untouched.
-    if (std::equal(new_shape.begin(), new_shape.end(), shape_.begin(), shape_.end())) return view(data_, shape_, strides_);
+    if (std::equal(new_shape.begin(), new_shape.end(), shape_.begin(), shape_.end()))
+        return view(data_, shape_, strides_);
     Dims shape = resolve_shape(new_shape, size_);
     Dims strides;
     if (!reshape_strides(shape_, strides_, itemsize(), shape, order, strides))
         fail(ErrorKind::value, "reshape: the strides ", shape_string(strides_), " of shape ", shape_string(shape_),
-             " do not allow a view of shape ", shape_string(shape), " in ", static_cast<char>(order), " order; a copy is needed");
+             " do not allow a view of shape ", shape_string(shape), " in ", static_cast<char>(order),
+             " order; a copy is needed");
     return view(data_, std::move(shape), std::move(strides));
 }
 

@@ -19,7 +19,8 @@ CopyCause copy_cause(const Array& src, const ConversionRequest& request, const T
         if (!target.negative_strides && src.strides()[i] < 0) return CopyCause::negative_strides;
         if (!target.byte_strides && src.strides()[i] % src.itemsize() != 0) return CopyCause::byte_strides;
     }
-    if (!target.sparse_strides && !is_compact(src.shape(), src.strides(), src.itemsize())) return CopyCause::sparse_strides;
+    if (!target.sparse_strides && !is_compact(src.shape(), src.strides(), src.itemsize()))
+        return CopyCause::sparse_strides;
     if (!satisfies_order(src, request.order)) return CopyCause::order;
     return CopyCause::none;
 }
@@ -33,9 +34,12 @@ std::string explain(CopyCause cause, const Array& src, const ConversionRequest& 
         case CopyCause::none: break;
         case CopyCause::requested: return "copy=True was requested";
         case CopyCause::device:
-            return detail::concat("the data is on ", to_string(src.device()), " and ", to_string(*request.device), " was requested");
-        case CopyCause::dtype: return detail::concat("dtype ", describe(dtype), " was requested and the data is ", describe(src.dtype()));
-        case CopyCause::byte_order: return detail::concat(target.name, " cannot hold non-native byte order (", describe(dtype), ")");
+            return detail::concat("the data is on ", to_string(src.device()), " and ", to_string(*request.device),
+                                  " was requested");
+        case CopyCause::dtype:
+            return detail::concat("dtype ", describe(dtype), " was requested and the data is ", describe(src.dtype()));
+        case CopyCause::byte_order:
+            return detail::concat(target.name, " cannot hold non-native byte order (", describe(dtype), ")");
         case CopyCause::readonly: return detail::concat(target.name, " tensors cannot be read-only, and the source is");
         case CopyCause::negative_strides:
             return detail::concat(target.name, " cannot hold negative strides ", shape_string(src.strides()));
@@ -46,7 +50,8 @@ std::string explain(CopyCause cause, const Array& src, const ConversionRequest& 
                                           " is not a multiple of the item size ", src.itemsize());
             break;
         case CopyCause::sparse_strides:
-            return detail::concat(target.name, " takes only compact strides and the data has strides ", shape_string(src.strides()));
+            return detail::concat(target.name, " takes only compact strides and the data has strides ",
+                                  shape_string(src.strides()));
         case CopyCause::order:
             return detail::concat("order '", static_cast<char>(request.order), "' was requested and the data is not ",
                                   request.order == MemoryOrder::C ? "C" : "Fortran", "-contiguous");
@@ -70,7 +75,8 @@ Array share_or_copy(const Array& src, const ConversionRequest& request, const Ta
 
 Array copy_for(const Array& src, const ConversionRequest& request, const TargetTraits& target, CopyCause cause) {
     if (request.copy == CopyMode::never)
-        fail(ErrorKind::copy, "a copy is needed because ", explain(cause, src, request, target), ", and copy=False forbids it");
+        fail(ErrorKind::copy, "a copy is needed because ", explain(cause, src, request, target),
+             ", and copy=False forbids it");
     if (request.device && *request.device != src.device())
         fail(ErrorKind::value, "cannot move data from ", to_string(src.device()), " to ", to_string(*request.device),
              " here; only the producer of the data can (through DLPack's dl_device)");

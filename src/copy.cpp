@@ -43,11 +43,13 @@ Dims broadcast_strides(const Array& src, const Dims& dst_shape) {
     Dims strides(nd, 0);
     for (std::size_t k = 0; k < ns; ++k) {
         const std::size_t si = ns - 1 - k, di = nd - 1 - k;
-        if (src.shape()[si] == dst_shape[di]) strides[di] = src.strides()[si];
-        else if (src.shape()[si] == 1) strides[di] = 0;
+        if (src.shape()[si] == dst_shape[di])
+            strides[di] = src.strides()[si];
+        else if (src.shape()[si] == 1)
+            strides[di] = 0;
         else
-            fail(ErrorKind::value, "could not broadcast input array from shape ", shape_string(src.shape()), " into shape ",
-                 shape_string(dst_shape));
+            fail(ErrorKind::value, "could not broadcast input array from shape ", shape_string(src.shape()),
+                 " into shape ", shape_string(dst_shape));
     }
     return strides;
 }
@@ -58,9 +60,8 @@ std::vector<Axis> plan_axes(const Array& dst, const Dims& src_strides) {
     for (std::size_t i = 0; i < dst.shape().size(); ++i)
         if (dst.shape()[i] != 1) axes.push_back({dst.shape()[i], dst.strides()[i], src_strides[i]});
     // Destination memory order (|stride| descending), so writes stream; ties keep axis order.
-    std::stable_sort(axes.begin(), axes.end(), [](const Axis& a, const Axis& b) {
-        return std::llabs(a.dst_stride) > std::llabs(b.dst_stride);
-    });
+    std::stable_sort(axes.begin(), axes.end(),
+                     [](const Axis& a, const Axis& b) { return std::llabs(a.dst_stride) > std::llabs(b.dst_stride); });
     std::vector<Axis> merged;
     for (const Axis& a : axes) {
         if (!merged.empty()) {
@@ -78,8 +79,8 @@ std::vector<Axis> plan_axes(const Array& dst, const Dims& src_strides) {
 // Calls run(dst, src, n, dst_stride, src_stride) for the elements [begin, end) of the plan, numbered in
 // iteration order (innermost fastest), one call per (part of an) innermost run.
 template <class Run>
-void for_each_run(const std::vector<Axis>& axes, std::byte* dst, const std::byte* src, std::int64_t begin, std::int64_t end,
-                  const Run& run) {
+void for_each_run(const std::vector<Axis>& axes, std::byte* dst, const std::byte* src, std::int64_t begin,
+                  std::int64_t end, const Run& run) {
     if (begin >= end) return;
     if (axes.empty()) {
         run(dst, src, 1, 0, 0);
@@ -127,8 +128,8 @@ void for_each_run(const std::vector<Axis>& axes, std::byte* dst, const std::byte
 // kernel (cast, byte swap, time units, strings) into a contiguous destination run. Reading whole
 // lines and writing whole runs has no power-of-two cliff: no line is reused after other lines that
 // map to the same cache set were touched.
-constexpr std::int64_t kStageBytes = 8192;    // the staging buffer: with a tile's destination rows, well inside L1
-constexpr std::int64_t kMaxTileItem = 64;     // larger items are whole cache lines already
+constexpr std::int64_t kStageBytes = 8192;  // the staging buffer: with a tile's destination rows, well inside L1
+constexpr std::int64_t kMaxTileItem = 64;   // larger items are whole cache lines already
 
 struct TilePlan {
     std::vector<Axis> outer;  // the other axes, outermost first
@@ -182,8 +183,10 @@ void for_each_tile(const TilePlan& t, std::byte* dst, const std::byte* src, std:
         }
         const std::int64_t ni = std::min(t.tile_cols, t.cols.extent - i0);
         const std::int64_t nj = std::min(t.tile_rows, t.rows.extent - j0);
-        for (std::int64_t i = 0; i < ni; ++i) kernels::raw_copy(stage + i * item, pitch, s + i * t.cols.src_stride, t.rows.src_stride, nj, item);
-        for (std::int64_t j = 0; j < nj; ++j) run(d + j * t.rows.dst_stride, stage + j * pitch, ni, t.cols.dst_stride, item);
+        for (std::int64_t i = 0; i < ni; ++i)
+            kernels::raw_copy(stage + i * item, pitch, s + i * t.cols.src_stride, t.rows.src_stride, nj, item);
+        for (std::int64_t j = 0; j < nj; ++j)
+            run(d + j * t.rows.dst_stride, stage + j * pitch, ni, t.cols.dst_stride, item);
     }
 }
 
@@ -233,7 +236,8 @@ struct NumericKernel {
             const std::byte* loop_src = s;
             std::int64_t loop_ss = ss;
             if (src_swap) {
-                for (std::int64_t i = 0; i < m; ++i) std::memcpy(in + i * src_size, s + i * ss, static_cast<std::size_t>(src_size));
+                for (std::int64_t i = 0; i < m; ++i)
+                    std::memcpy(in + i * src_size, s + i * ss, static_cast<std::size_t>(src_size));
                 kernels::swap_units(in, m * src_size, src_unit);
                 loop_src = in;
                 loop_ss = src_size;
@@ -241,7 +245,8 @@ struct NumericKernel {
             if (dst_swap) {
                 loop(loop_src, loop_ss, out, dst_size, m);
                 kernels::swap_units(out, m * dst_size, dst_unit);
-                for (std::int64_t i = 0; i < m; ++i) std::memcpy(d + i * ds, out + i * dst_size, static_cast<std::size_t>(dst_size));
+                for (std::int64_t i = 0; i < m; ++i)
+                    std::memcpy(d + i * ds, out + i * dst_size, static_cast<std::size_t>(dst_size));
             } else {
                 loop(loop_src, loop_ss, d, ds, m);
             }
@@ -298,7 +303,8 @@ void copy_into(const Array& dst, const Array& src) {
     }
 
     if (ranges_overlap(dst, src)) {
-        if (dst.data() == src.data() && from == to && dst.shape() == src.shape() && dst.strides() == src.strides()) return;
+        if (dst.data() == src.data() && from == to && dst.shape() == src.shape() && dst.strides() == src.strides())
+            return;
         // The one temporary of the engine: a compact copy of the source, so no element is read after
         // it has been overwritten.
         Array tmp = Array::empty_like(src, from, MemoryOrder::K);
@@ -310,17 +316,23 @@ void copy_into(const Array& dst, const Array& src) {
 
     if (from == to) {  // any dtype, same byte order: items move as bytes
         const std::int64_t size = from.itemsize();
-        run_plan(axes, dst, src, threads, [size](std::byte* d, const std::byte* s, std::int64_t n, std::int64_t ds, std::int64_t ss) {
-            kernels::raw_copy(d, ds, s, ss, n, size);
-        });
+        run_plan(axes, dst, src, threads,
+                 [size](std::byte* d, const std::byte* s, std::int64_t n, std::int64_t ds, std::int64_t ss) {
+                     kernels::raw_copy(d, ds, s, ss, n, size);
+                 });
         return;
     }
     if (from.is_numeric() || to.is_numeric()) {
         // Numbers, or time <-> integer as raw int64 counts.
         const ScalarType s = from.is_time() ? ScalarType::int64 : from.type();
         const ScalarType d = to.is_time() ? ScalarType::int64 : to.type();
-        const NumericKernel kernel{kernels::numeric_cast_loop(s, d), from.itemsize(), to.itemsize(),
-                                   from.swap_unit(), to.swap_unit(), !from.is_native(), !to.is_native()};
+        const NumericKernel kernel{kernels::numeric_cast_loop(s, d),
+                                   from.itemsize(),
+                                   to.itemsize(),
+                                   from.swap_unit(),
+                                   to.swap_unit(),
+                                   !from.is_native(),
+                                   !to.is_native()};
         run_plan(axes, dst, src, threads, kernel);
         return;
     }
@@ -328,26 +340,27 @@ void copy_into(const Array& dst, const Array& src) {
         const kernels::TimeConverter conv(from, to);
         const bool ss = !from.is_native(), ds = !to.is_native();
         run_plan(axes, dst, src, threads,
-                     [&](std::byte* d, const std::byte* s, std::int64_t n, std::int64_t dstr, std::int64_t sstr) {
-                         for (std::int64_t i = 0; i < n; ++i)
-                             kernels::store_swapped(d + i * dstr, conv(kernels::load_swapped<std::int64_t>(s + i * sstr, ss)), ds);
-                     });
+                 [&](std::byte* d, const std::byte* s, std::int64_t n, std::int64_t dstr, std::int64_t sstr) {
+                     for (std::int64_t i = 0; i < n; ++i)
+                         kernels::store_swapped(d + i * dstr,
+                                                conv(kernels::load_swapped<std::int64_t>(s + i * sstr, ss)), ds);
+                 });
         return;
     }
     // Strings. Unicode to bytes (and bytes to unicode) needs ASCII: checked before anything is written.
     if (from.kind() != to.kind()) {
         run_plan(axes, dst, src, threads,
-                     [&](std::byte*, const std::byte* s, std::int64_t n, std::int64_t, std::int64_t sstr) {
-                         for (std::int64_t i = 0; i < n; ++i)
-                             if (const char32_t ch = kernels::first_non_ascii(s + i * sstr, from))
-                                 fail(ErrorKind::value, "cannot convert ", describe(from), " to ", describe(to),
-                                      ": character U+", std::hex, static_cast<std::uint32_t>(ch), " is not ASCII");
-                     });
+                 [&](std::byte*, const std::byte* s, std::int64_t n, std::int64_t, std::int64_t sstr) {
+                     for (std::int64_t i = 0; i < n; ++i)
+                         if (const char32_t ch = kernels::first_non_ascii(s + i * sstr, from))
+                             fail(ErrorKind::value, "cannot convert ", describe(from), " to ", describe(to),
+                                  ": character U+", std::hex, static_cast<std::uint32_t>(ch), " is not ASCII");
+                 });
     }
     run_plan(axes, dst, src, threads,
-                 [&](std::byte* d, const std::byte* s, std::int64_t n, std::int64_t dstr, std::int64_t sstr) {
-                     for (std::int64_t i = 0; i < n; ++i) kernels::copy_string(d + i * dstr, to, s + i * sstr, from);
-                 });
+             [&](std::byte* d, const std::byte* s, std::int64_t n, std::int64_t dstr, std::int64_t sstr) {
+                 for (std::int64_t i = 0; i < n; ++i) kernels::copy_string(d + i * dstr, to, s + i * sstr, from);
+             });
 }
 
 Array Array::copy(MemoryOrder order) const { return ndbridge::copy(*this, order); }

@@ -16,10 +16,22 @@ struct DeviceName {
 };
 // PyTorch's names where it has one (mps = Metal, xpu = oneAPI); the DLPack names otherwise.
 constexpr std::array<DeviceName, 16> kDeviceNames = {{
-    {kDLCPU, "cpu"},          {kDLCUDA, "cuda"},        {kDLCUDAHost, "cuda_host"}, {kDLOpenCL, "opencl"},
-    {kDLVulkan, "vulkan"},    {kDLMetal, "mps"},        {kDLVPI, "vpi"},            {kDLROCM, "rocm"},
-    {kDLROCMHost, "rocm_host"}, {kDLExtDev, "ext_dev"}, {kDLCUDAManaged, "cuda_managed"}, {kDLOneAPI, "xpu"},
-    {kDLWebGPU, "webgpu"},    {kDLHexagon, "hexagon"},  {kDLMAIA, "maia"},          {kDLTrn, "trn"},
+    {kDLCPU, "cpu"},
+    {kDLCUDA, "cuda"},
+    {kDLCUDAHost, "cuda_host"},
+    {kDLOpenCL, "opencl"},
+    {kDLVulkan, "vulkan"},
+    {kDLMetal, "mps"},
+    {kDLVPI, "vpi"},
+    {kDLROCM, "rocm"},
+    {kDLROCMHost, "rocm_host"},
+    {kDLExtDev, "ext_dev"},
+    {kDLCUDAManaged, "cuda_managed"},
+    {kDLOneAPI, "xpu"},
+    {kDLWebGPU, "webgpu"},
+    {kDLHexagon, "hexagon"},
+    {kDLMAIA, "maia"},
+    {kDLTrn, "trn"},
 }};
 
 std::string_view name_of(DLDeviceType type) {
@@ -45,7 +57,8 @@ Device parse_device(std::string_view text) {
         const std::string_view digits = text.substr(colon + 1);
         auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), id);
         if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size() || id < 0)
-            fail(ErrorKind::value, "device: '", text, "' has a bad ordinal after ':' (expected a number >= 0, as in 'cuda:1')");
+            fail(ErrorKind::value, "device: '", text,
+                 "' has a bad ordinal after ':' (expected a number >= 0, as in 'cuda:1')");
     }
     for (const auto& d : kDeviceNames) {
         if (d.name == kind) {
@@ -56,16 +69,18 @@ Device parse_device(std::string_view text) {
     }
     std::string known;
     for (const auto& d : kDeviceNames) known += detail::concat(known.empty() ? "" : ", ", d.name);
-    fail(ErrorKind::value, "device: unknown device '", text, "' (expected one of ", known, ", optionally with ':<ordinal>')");
+    fail(ErrorKind::value, "device: unknown device '", text, "' (expected one of ", known,
+         ", optionally with ':<ordinal>')");
 }
 
 Device device_from_dlpack(std::int32_t device_type, std::int32_t device_id) {
     // Compared as integers: converting an int outside the enum's values to DLDeviceType is undefined.
-    const bool known = std::any_of(kDeviceNames.begin(), kDeviceNames.end(),
-                                   [&](const DeviceName& d) { return static_cast<std::int32_t>(d.type) == device_type; });
-    if (!known)
-        fail(ErrorKind::value, "device: unknown DLPack device type ", device_type);
-    if (device_id < 0) fail(ErrorKind::value, "device: negative device id ", device_id, " for DLPack device type ", device_type);
+    const bool known = std::any_of(kDeviceNames.begin(), kDeviceNames.end(), [&](const DeviceName& d) {
+        return static_cast<std::int32_t>(d.type) == device_type;
+    });
+    if (!known) fail(ErrorKind::value, "device: unknown DLPack device type ", device_type);
+    if (device_id < 0)
+        fail(ErrorKind::value, "device: negative device id ", device_id, " for DLPack device type ", device_type);
     return {static_cast<DLDeviceType>(device_type), device_id};
 }
 

@@ -25,7 +25,8 @@ Array import_tensor(Managed* managed, bool readonly, const char* form) {
     const DLTensor& t = managed->dl_tensor;
     if (t.ndim < 0 || t.ndim > kMaxNdim)
         fail(ErrorKind::buffer, "DLPack ", form, " tensor has ndim ", t.ndim, "; ndbridge accepts 0 to ", kMaxNdim);
-    if (t.ndim > 0 && t.shape == nullptr) fail(ErrorKind::buffer, "DLPack ", form, " tensor has ndim ", t.ndim, " and no shape");
+    if (t.ndim > 0 && t.shape == nullptr)
+        fail(ErrorKind::buffer, "DLPack ", form, " tensor has ndim ", t.ndim, " and no shape");
     DType dtype;
     try {
         dtype = from_dlpack(t.dtype);
@@ -45,7 +46,8 @@ Array import_tensor(Managed* managed, bool readonly, const char* form) {
     const auto nd = static_cast<std::size_t>(t.ndim);
     Dims shape(t.shape, t.shape + nd);
     for (std::size_t i = 0; i < nd; ++i)
-        if (shape[i] < 0) fail(ErrorKind::buffer, "DLPack tensor: negative extent ", shape[i], " in shape ", shape_string(shape));
+        if (shape[i] < 0)
+            fail(ErrorKind::buffer, "DLPack tensor: negative extent ", shape[i], " in shape ", shape_string(shape));
     const std::int64_t size = checked_size(shape, "DLPack tensor");
     Dims strides;
     if (t.strides != nullptr) {
@@ -56,7 +58,8 @@ Array import_tensor(Managed* managed, bool readonly, const char* form) {
     }
     if (t.byte_offset > static_cast<std::uint64_t>(INT64_MAX))
         fail(ErrorKind::overflow, "DLPack tensor: byte_offset ", t.byte_offset, " does not fit in 64 bits");
-    if (t.data == nullptr && size != 0) fail(ErrorKind::buffer, "DLPack tensor: null data pointer for ", size, " elements");
+    if (t.data == nullptr && size != 0)
+        fail(ErrorKind::buffer, "DLPack tensor: null data pointer for ", size, " elements");
     // Address arithmetic on a device pointer is only arithmetic: nothing is dereferenced here.
     auto* data = t.data == nullptr ? nullptr : static_cast<std::byte*>(t.data) + t.byte_offset;
     try {
@@ -135,8 +138,9 @@ DLManagedTensorVersioned* export_dlpack_versioned(Array a, bool is_copy) {
 
 DLManagedTensor* export_dlpack_legacy(Array a) {
     if (a.readonly())
-        fail(ErrorKind::buffer, "a read-only array cannot be exported as a legacy DLPack tensor, which "
-                                "cannot mark it read-only; ask for DLPack 1.0 (max_version=(1, 0))");
+        fail(ErrorKind::buffer,
+             "a read-only array cannot be exported as a legacy DLPack tensor, which "
+             "cannot mark it read-only; ask for DLPack 1.0 (max_version=(1, 0))");
     return export_tensor<DLManagedTensor>(std::move(a));
 }
 

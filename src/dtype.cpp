@@ -23,11 +23,11 @@ struct TypeInfo {
     DTypeKind kind;
     int itemsize;
     int alignment;
-    char typestr_kind;      // NumPy typestr kind letter; 0 when NumPy has no typestr for the type
-    char char_code;         // NumPy character code; 0 when none
-    const char* pep_native;  // PEP 3118 code with native sizes; nullptr when none
+    char typestr_kind;         // NumPy typestr kind letter; 0 when NumPy has no typestr for the type
+    char char_code;            // NumPy character code; 0 when none
+    const char* pep_native;    // PEP 3118 code with native sizes; nullptr when none
     const char* pep_standard;  // PEP 3118 code with standard sizes (after < > ! =); nullptr when none
-    int dl_code;            // DLDataTypeCode; -1 when DLPack cannot express the type
+    int dl_code;               // DLDataTypeCode; -1 when DLPack cannot express the type
 };
 
 constexpr int kLongDoubleSize = static_cast<int>(sizeof(long double));
@@ -42,15 +42,18 @@ constexpr std::array<TypeInfo, kScalarTypeCount> kTypes = {{
     {ScalarType::uint8, "uint8", DTypeKind::unsigned_int, 1, 1, 'u', 'B', "B", "B", kDLUInt},
     {ScalarType::uint16, "uint16", DTypeKind::unsigned_int, 2, 2, 'u', 'H', "H", "H", kDLUInt},
     {ScalarType::uint32, "uint32", DTypeKind::unsigned_int, 4, 4, 'u', 'I', "I", "I", kDLUInt},
-    {ScalarType::uint64, "uint64", DTypeKind::unsigned_int, 8, 8, 'u', 'L', sizeof(long) == 8 ? "L" : "Q", "Q", kDLUInt},
+    {ScalarType::uint64, "uint64", DTypeKind::unsigned_int, 8, 8, 'u', 'L', sizeof(long) == 8 ? "L" : "Q", "Q",
+     kDLUInt},
     {ScalarType::float16, "float16", DTypeKind::floating, 2, 2, 'f', 'e', "e", "e", kDLFloat},
     {ScalarType::bfloat16, "bfloat16", DTypeKind::floating, 2, 2, 0, 0, nullptr, nullptr, kDLBfloat},
     {ScalarType::float32, "float32", DTypeKind::floating, 4, 4, 'f', 'f', "f", "f", kDLFloat},
     {ScalarType::float64, "float64", DTypeKind::floating, 8, 8, 'f', 'd', "d", "d", kDLFloat},
-    {ScalarType::longdouble, "longdouble", DTypeKind::floating, kLongDoubleSize, kLongDoubleAlign, 'f', 'g', "g", nullptr, -1},
+    {ScalarType::longdouble, "longdouble", DTypeKind::floating, kLongDoubleSize, kLongDoubleAlign, 'f', 'g', "g",
+     nullptr, -1},
     {ScalarType::complex64, "complex64", DTypeKind::complex, 8, 4, 'c', 'F', "Zf", "Zf", kDLComplex},
     {ScalarType::complex128, "complex128", DTypeKind::complex, 16, 8, 'c', 'D', "Zd", "Zd", kDLComplex},
-    {ScalarType::clongdouble, "clongdouble", DTypeKind::complex, 2 * kLongDoubleSize, kLongDoubleAlign, 'c', 'G', "Zg", nullptr, -1},
+    {ScalarType::clongdouble, "clongdouble", DTypeKind::complex, 2 * kLongDoubleSize, kLongDoubleAlign, 'c', 'G', "Zg",
+     nullptr, -1},
     {ScalarType::float8_e4m3fn, "float8_e4m3fn", DTypeKind::floating, 1, 1, 0, 0, nullptr, nullptr, kDLFloat8_e4m3fn},
     {ScalarType::float8_e5m2, "float8_e5m2", DTypeKind::floating, 1, 1, 0, 0, nullptr, nullptr, kDLFloat8_e5m2},
     {ScalarType::datetime64, "datetime64", DTypeKind::datetime, 8, 8, 'M', 'M', nullptr, nullptr, -1},
@@ -68,7 +71,8 @@ constexpr bool table_in_enum_order() {
 }
 static_assert(table_in_enum_order(), "kTypes rows must follow ScalarType order");
 
-constexpr std::array<std::string_view, 14> kUnitNames = {"", "Y", "M", "W", "D", "h", "m", "s", "ms", "us", "ns", "ps", "fs", "as"};
+constexpr std::array<std::string_view, 14> kUnitNames = {"",  "Y",  "M",  "W",  "D",  "h",  "m",
+                                                         "s", "ms", "us", "ns", "ps", "fs", "as"};
 
 // Parses a decimal count at text[pos...]; advances pos. nullopt when there is no digit.
 std::optional<std::int64_t> parse_count(std::string_view text, std::size_t& pos, std::string_view what) {
@@ -148,10 +152,13 @@ DType parse_typestr_body(std::string_view body, std::string_view text) {
     constexpr std::string_view what = "typestr";
     if (body.empty()) fail(ErrorKind::type, what, ": '", text, "' has no kind letter");
     const char letter = body[0];
-    if (letter == 'O') fail(ErrorKind::type, what, ": '", text, "' is an object dtype; ndbridge holds no Python objects");
-    if (letter == 'V') fail(ErrorKind::type, what, ": '", text, "' is a void/record dtype; ndbridge has no structured dtypes");
+    if (letter == 'O')
+        fail(ErrorKind::type, what, ": '", text, "' is an object dtype; ndbridge holds no Python objects");
+    if (letter == 'V')
+        fail(ErrorKind::type, what, ": '", text, "' is a void/record dtype; ndbridge has no structured dtypes");
     if (std::string_view("biufcMmSU").find(letter) == std::string_view::npos)
-        fail(ErrorKind::type, what, ": '", text, "' has unknown kind letter '", letter, "' (expected one of b i u f c M m S U)");
+        fail(ErrorKind::type, what, ": '", text, "' has unknown kind letter '", letter,
+             "' (expected one of b i u f c M m S U)");
     std::size_t pos = 1;
     auto size = parse_count(body, pos, what);
     if (!size) fail(ErrorKind::type, what, ": '", text, "' has no item size after the kind letter");
@@ -161,9 +168,11 @@ DType parse_typestr_body(std::string_view body, std::string_view text) {
         TimeUnit unit = parse_unit_suffix(body, pos, what);
         return kind == DTypeKind::datetime ? DType::datetime64(unit) : DType::timedelta64(unit);
     }
-    if (pos != body.size()) fail(ErrorKind::type, what, ": unexpected '", body.substr(pos), "' at the end of '", text, "'");
+    if (pos != body.size())
+        fail(ErrorKind::type, what, ": unexpected '", body.substr(pos), "' at the end of '", text, "'");
     if (kind == DTypeKind::bytes || kind == DTypeKind::unicode) {
-        if (*size < 1) fail(ErrorKind::type, what, ": '", text, "' is a zero-length string dtype; give a length of at least 1");
+        if (*size < 1)
+            fail(ErrorKind::type, what, ": '", text, "' is a zero-length string dtype; give a length of at least 1");
         return kind == DTypeKind::bytes ? DType::bytes(*size) : DType::unicode(*size);
     }
     return make_sized(kind, *size, text, what);
@@ -175,15 +184,33 @@ struct Alias {
 };
 // Spellings beyond the canonical names: NumPy's C-type names and Python type names (NumPy's meaning).
 constexpr Alias kAliases[] = {
-    {"bool_", ScalarType::bool_},      {"half", ScalarType::float16},       {"single", ScalarType::float32},
-    {"double", ScalarType::float64},   {"float", ScalarType::float64},      {"int", ScalarType::int64},
-    {"complex", ScalarType::complex128}, {"intp", ScalarType::int64},       {"uintp", ScalarType::uint64},
-    {"byte", ScalarType::int8},        {"ubyte", ScalarType::uint8},        {"short", ScalarType::int16},
-    {"ushort", ScalarType::uint16},    {"intc", ScalarType::int32},         {"uintc", ScalarType::uint32},
-    {"long", ScalarType::int64},       {"ulong", ScalarType::uint64},       {"longlong", ScalarType::int64},
-    {"ulonglong", ScalarType::uint64}, {"csingle", ScalarType::complex64},  {"cdouble", ScalarType::complex128},
-    {"cfloat", ScalarType::complex128}, {"longcomplex", ScalarType::clongdouble}, {"float128", ScalarType::longdouble},
-    {"complex256", ScalarType::clongdouble}, {"int_", ScalarType::int64},  {"uint", ScalarType::uint64},
+    {"bool_", ScalarType::bool_},
+    {"half", ScalarType::float16},
+    {"single", ScalarType::float32},
+    {"double", ScalarType::float64},
+    {"float", ScalarType::float64},
+    {"int", ScalarType::int64},
+    {"complex", ScalarType::complex128},
+    {"intp", ScalarType::int64},
+    {"uintp", ScalarType::uint64},
+    {"byte", ScalarType::int8},
+    {"ubyte", ScalarType::uint8},
+    {"short", ScalarType::int16},
+    {"ushort", ScalarType::uint16},
+    {"intc", ScalarType::int32},
+    {"uintc", ScalarType::uint32},
+    {"long", ScalarType::int64},
+    {"ulong", ScalarType::uint64},
+    {"longlong", ScalarType::int64},
+    {"ulonglong", ScalarType::uint64},
+    {"csingle", ScalarType::complex64},
+    {"cdouble", ScalarType::complex128},
+    {"cfloat", ScalarType::complex128},
+    {"longcomplex", ScalarType::clongdouble},
+    {"float128", ScalarType::longdouble},
+    {"complex256", ScalarType::clongdouble},
+    {"int_", ScalarType::int64},
+    {"uint", ScalarType::uint64},
 };
 
 // Float formats for promotion: precision (significand bits incl. the implicit one) and exponent range.
@@ -194,9 +221,9 @@ struct FloatFormat {
     int emin;
 };
 constexpr FloatFormat kFloatLattice[] = {
-    {ScalarType::float8_e4m3fn, 4, 8, -6},  {ScalarType::float8_e5m2, 3, 15, -14},
-    {ScalarType::float16, 11, 15, -14},     {ScalarType::bfloat16, 8, 127, -126},
-    {ScalarType::float32, 24, 127, -126},   {ScalarType::float64, 53, 1023, -1022},
+    {ScalarType::float8_e4m3fn, 4, 8, -6},       {ScalarType::float8_e5m2, 3, 15, -14},
+    {ScalarType::float16, 11, 15, -14},          {ScalarType::bfloat16, 8, 127, -126},
+    {ScalarType::float32, 24, 127, -126},        {ScalarType::float64, 53, 1023, -1022},
     {ScalarType::longdouble, 64, 16383, -16382},
 };
 
@@ -412,8 +439,7 @@ std::string to_typestr(DType dtype) {
     std::string out = detail::concat(order, t.typestr_kind);
     if (dtype.is_string()) return out + std::to_string(dtype.length());
     out += std::to_string(dtype.itemsize());
-    if (dtype.is_time() && dtype.unit() != TimeUnit::generic)
-        out += detail::concat("[", to_string(dtype.unit()), "]");
+    if (dtype.is_time() && dtype.unit() != TimeUnit::generic) out += detail::concat("[", to_string(dtype.unit()), "]");
     return out;
 }
 
@@ -422,8 +448,14 @@ DType parse_typestr(std::string_view typestr) {
     bool swapped = false;
     std::string_view body = typestr;
     switch (typestr[0]) {
-        case '<': swapped = !kLittleEndian; body.remove_prefix(1); break;
-        case '>': swapped = kLittleEndian; body.remove_prefix(1); break;
+        case '<':
+            swapped = !kLittleEndian;
+            body.remove_prefix(1);
+            break;
+        case '>':
+            swapped = kLittleEndian;
+            body.remove_prefix(1);
+            break;
         case '|':
         case '=': body.remove_prefix(1); break;
         default: break;
@@ -433,8 +465,7 @@ DType parse_typestr(std::string_view typestr) {
 
 std::string to_pep3118(DType dtype) {
     const TypeInfo& t = info(dtype.type());
-    if (t.pep_native == nullptr)
-        fail(ErrorKind::type, "to_pep3118: ", name(dtype), " has no PEP 3118 format code");
+    if (t.pep_native == nullptr) fail(ErrorKind::type, "to_pep3118: ", name(dtype), " has no PEP 3118 format code");
     std::string prefix;
     const char* code = t.pep_native;
     if (!dtype.is_native()) {
@@ -443,8 +474,7 @@ std::string to_pep3118(DType dtype) {
         prefix = kLittleEndian ? ">" : "<";
         code = t.pep_standard;
     }
-    if (dtype.is_string())
-        return detail::concat(prefix, dtype.length(), code);
+    if (dtype.is_string()) return detail::concat(prefix, dtype.length(), code);
     return prefix + code;
 }
 
@@ -457,25 +487,57 @@ DType parse_pep3118(std::string_view format) {
     while (pos < format.size()) {
         const char c = format[pos];
         switch (c) {
-            case '@': case '^': standard_sizes = false; swapped = false; ++pos; continue;
-            case '=': standard_sizes = true; swapped = false; ++pos; continue;
-            case '<': standard_sizes = true; swapped = !kLittleEndian; ++pos; continue;
-            case '>': case '!': standard_sizes = true; swapped = kLittleEndian; ++pos; continue;
-            case ' ': case '\t': case '\n': ++pos; continue;
+            case '@':
+            case '^':
+                standard_sizes = false;
+                swapped = false;
+                ++pos;
+                continue;
+            case '=':
+                standard_sizes = true;
+                swapped = false;
+                ++pos;
+                continue;
+            case '<':
+                standard_sizes = true;
+                swapped = !kLittleEndian;
+                ++pos;
+                continue;
+            case '>':
+            case '!':
+                standard_sizes = true;
+                swapped = kLittleEndian;
+                ++pos;
+                continue;
+            case ' ':
+            case '\t':
+            case '\n': ++pos; continue;
             default: break;
         }
         auto count = parse_count(format, pos, what);
         if (pos >= format.size())
             fail(ErrorKind::value, what, ": format '", format, "' ends with a repeat count and no type code");
         const char code = format[pos++];
-        if (item) fail(ErrorKind::type, what, ": format '", format, "' describes several fields; ndbridge reads one item per element");
+        if (item)
+            fail(ErrorKind::type, what, ": format '", format,
+                 "' describes several fields; ndbridge reads one item per element");
         switch (code) {
-            case 'T': fail(ErrorKind::type, what, ": format '", format, "' is a struct (T{...}); ndbridge has no structured dtypes");
-            case '(': fail(ErrorKind::type, what, ": format '", format, "' has a sub-array shape; ndbridge reads one item per element");
-            case ':': fail(ErrorKind::type, what, ": format '", format, "' names fields; ndbridge has no structured dtypes");
-            case 'x': fail(ErrorKind::type, what, ": format '", format, "' has pad bytes; ndbridge reads one item per element");
-            case 'O': fail(ErrorKind::type, what, ": format '", format, "' holds Python objects; ndbridge holds no objects");
-            case 'P': case 'p': case '&':
+            case 'T':
+                fail(ErrorKind::type, what, ": format '", format,
+                     "' is a struct (T{...}); ndbridge has no structured dtypes");
+            case '(':
+                fail(ErrorKind::type, what, ": format '", format,
+                     "' has a sub-array shape; ndbridge reads one item per element");
+            case ':':
+                fail(ErrorKind::type, what, ": format '", format, "' names fields; ndbridge has no structured dtypes");
+            case 'x':
+                fail(ErrorKind::type, what, ": format '", format,
+                     "' has pad bytes; ndbridge reads one item per element");
+            case 'O':
+                fail(ErrorKind::type, what, ": format '", format, "' holds Python objects; ndbridge holds no objects");
+            case 'P':
+            case 'p':
+            case '&':
                 fail(ErrorKind::type, what, ": format '", format, "' holds pointers; ndbridge has no pointer dtype");
             default: break;
         }
@@ -506,7 +568,8 @@ DType parse_pep3118(std::string_view format) {
             case 'n':
             case 'N':
                 if (standard_sizes)
-                    fail(ErrorKind::value, what, ": format '", format, "' uses '", code, "', which exists only with native sizes (@)");
+                    fail(ErrorKind::value, what, ": format '", format, "' uses '", code,
+                         "', which exists only with native sizes (@)");
                 d = code == 'n' ? integer_type_of<std::ptrdiff_t>() : integer_type_of<std::size_t>();
                 break;
             case 'e': d = ScalarType::float16; break;
@@ -517,14 +580,17 @@ DType parse_pep3118(std::string_view format) {
                 if (pos >= format.size())
                     fail(ErrorKind::value, what, ": format '", format, "' ends after 'Z' (expected Zf, Zd or Zg)");
                 const char part = format[pos++];
-                if (part == 'f') d = ScalarType::complex64;
-                else if (part == 'd') d = ScalarType::complex128;
-                else if (part == 'g') d = ScalarType::clongdouble;
-                else fail(ErrorKind::value, what, ": format '", format, "' has 'Z", part, "' (expected Zf, Zd or Zg)");
+                if (part == 'f')
+                    d = ScalarType::complex64;
+                else if (part == 'd')
+                    d = ScalarType::complex128;
+                else if (part == 'g')
+                    d = ScalarType::clongdouble;
+                else
+                    fail(ErrorKind::value, what, ": format '", format, "' has 'Z", part, "' (expected Zf, Zd or Zg)");
                 break;
             }
-            default:
-                fail(ErrorKind::value, what, ": format '", format, "' has unknown type code '", code, "'");
+            default: fail(ErrorKind::value, what, ": format '", format, "' has unknown type code '", code, "'");
         }
         item = d.with_native_order(!swapped);
     }
@@ -578,8 +644,8 @@ DType parse_dtype(std::string_view spec) {
     try {
         return parse_typestr(spec);
     } catch (const Error& e) {
-        fail(ErrorKind::type, "dtype: '", spec, "' is not a dtype name ('float32'), typestr ('<f4') or character code ('d'): ",
-             e.what());
+        fail(ErrorKind::type, "dtype: '", spec,
+             "' is not a dtype name ('float32'), typestr ('<f4') or character code ('d'): ", e.what());
     }
 }
 

@@ -29,7 +29,9 @@ void DTypeInference::add_big_uint(std::uint64_t value) noexcept {
     largest_big_ = std::max(largest_big_, value);
 }
 
-void DTypeInference::add_typed(DType dtype) { typed_ = typed_ ? promote_types(*typed_, dtype) : dtype.with_native_order(); }
+void DTypeInference::add_typed(DType dtype) {
+    typed_ = typed_ ? promote_types(*typed_, dtype) : dtype.with_native_order();
+}
 
 void DTypeInference::add_string(bool unicode, std::int64_t length) noexcept {
     (unicode ? seen_unicode_ : seen_bytes_) = true;
@@ -44,11 +46,13 @@ DType DTypeInference::result(DType default_float) const {
     const bool numbers = seen_bool_ || seen_int_ || seen_float_ || seen_complex_ || (typed_ && typed_->is_numeric());
     const bool strings = seen_bytes_ || seen_unicode_ || (typed_ && typed_->is_string());
     if (seen_bytes_ && seen_unicode_)
-        fail(ErrorKind::type, "the data mixes bytes and str; ndbridge does not guess an encoding "
-                              "(decode the bytes or encode the strings first)");
+        fail(ErrorKind::type,
+             "the data mixes bytes and str; ndbridge does not guess an encoding "
+             "(decode the bytes or encode the strings first)");
     if (numbers && strings)
-        fail(ErrorKind::type, "the data mixes strings and numbers; ndbridge does not turn numbers into text or "
-                              "parse text into numbers (give dtype= and convert the strings first)");
+        fail(ErrorKind::type,
+             "the data mixes strings and numbers; ndbridge does not turn numbers into text or "
+             "parse text into numbers (give dtype= and convert the strings first)");
     if (strings) {
         std::int64_t length = std::max<std::int64_t>(string_length_, 1);
         bool unicode = seen_unicode_;

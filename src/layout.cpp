@@ -13,10 +13,14 @@ namespace ndbridge {
 MemoryOrder parse_order(std::string_view text) {
     if (text.size() == 1) {
         switch (text[0]) {
-            case 'K': case 'k': return MemoryOrder::K;
-            case 'A': case 'a': return MemoryOrder::A;
-            case 'C': case 'c': return MemoryOrder::C;
-            case 'F': case 'f': return MemoryOrder::F;
+            case 'K':
+            case 'k': return MemoryOrder::K;
+            case 'A':
+            case 'a': return MemoryOrder::A;
+            case 'C':
+            case 'c': return MemoryOrder::C;
+            case 'F':
+            case 'f': return MemoryOrder::F;
             default: break;
         }
     }
@@ -25,13 +29,15 @@ MemoryOrder parse_order(std::string_view text) {
 
 std::int64_t checked_mul(std::int64_t a, std::int64_t b, std::string_view what) {
     std::int64_t out = 0;
-    if (__builtin_mul_overflow(a, b, &out)) fail(ErrorKind::overflow, what, ": ", a, " * ", b, " overflows 64-bit sizes");
+    if (__builtin_mul_overflow(a, b, &out))
+        fail(ErrorKind::overflow, what, ": ", a, " * ", b, " overflows 64-bit sizes");
     return out;
 }
 
 std::int64_t checked_add(std::int64_t a, std::int64_t b, std::string_view what) {
     std::int64_t out = 0;
-    if (__builtin_add_overflow(a, b, &out)) fail(ErrorKind::overflow, what, ": ", a, " + ", b, " overflows 64-bit offsets");
+    if (__builtin_add_overflow(a, b, &out))
+        fail(ErrorKind::overflow, what, ": ", a, " + ", b, " overflows 64-bit offsets");
     return out;
 }
 
@@ -77,11 +83,13 @@ bool is_contiguous(std::span<const std::int64_t> shape, std::span<const std::int
 }
 }  // namespace
 
-bool is_c_contiguous(std::span<const std::int64_t> shape, std::span<const std::int64_t> strides, std::int64_t itemsize) {
+bool is_c_contiguous(std::span<const std::int64_t> shape, std::span<const std::int64_t> strides,
+                     std::int64_t itemsize) {
     return is_contiguous(shape, strides, itemsize, false);
 }
 
-bool is_f_contiguous(std::span<const std::int64_t> shape, std::span<const std::int64_t> strides, std::int64_t itemsize) {
+bool is_f_contiguous(std::span<const std::int64_t> shape, std::span<const std::int64_t> strides,
+                     std::int64_t itemsize) {
     return is_contiguous(shape, strides, itemsize, true);
 }
 
@@ -151,14 +159,17 @@ Dims allocation_strides(std::span<const std::int64_t> shape, std::span<const std
     return strides;
 }
 
-ByteExtent byte_extent(std::span<const std::int64_t> shape, std::span<const std::int64_t> strides, std::int64_t itemsize) {
+ByteExtent byte_extent(std::span<const std::int64_t> shape, std::span<const std::int64_t> strides,
+                       std::int64_t itemsize) {
     ByteExtent e;
     for (std::int64_t extent : shape)
         if (extent == 0) return e;
     for (std::size_t i = 0; i < shape.size(); ++i) {
         const std::int64_t reach = checked_mul(strides[i], shape[i] - 1, "the array's extent");
-        if (reach < 0) e.low = checked_add(e.low, reach, "the array's extent");
-        else e.high = checked_add(e.high, reach, "the array's extent");
+        if (reach < 0)
+            e.low = checked_add(e.low, reach, "the array's extent");
+        else
+            e.high = checked_add(e.high, reach, "the array's extent");
     }
     e.high = checked_add(e.high, itemsize, "the array's extent");
     return e;
@@ -225,7 +236,9 @@ Dims resolve_shape(std::span<const std::int64_t> requested, std::int64_t size) {
     std::int64_t known = 1;
     for (std::size_t i = 0; i < shape.size(); ++i) {
         if (shape[i] == -1) {
-            if (unknown >= 0) fail(ErrorKind::value, "reshape: can only specify one unknown dimension (-1) in ", shape_string(requested));
+            if (unknown >= 0)
+                fail(ErrorKind::value, "reshape: can only specify one unknown dimension (-1) in ",
+                     shape_string(requested));
             unknown = static_cast<int>(i);
         } else if (shape[i] < 0) {
             fail(ErrorKind::value, "reshape: negative extent ", shape[i], " in ", shape_string(requested));
@@ -235,7 +248,8 @@ Dims resolve_shape(std::span<const std::int64_t> requested, std::int64_t size) {
     }
     if (unknown >= 0) {
         if (known == 0 || size % known != 0)
-            fail(ErrorKind::value, "reshape: cannot reshape array of size ", size, " into shape ", shape_string(requested));
+            fail(ErrorKind::value, "reshape: cannot reshape array of size ", size, " into shape ",
+                 shape_string(requested));
         shape[static_cast<std::size_t>(unknown)] = size / known;
     } else if (known != size) {
         fail(ErrorKind::value, "reshape: cannot reshape array of size ", size, " into shape ", shape_string(requested));

@@ -17,7 +17,6 @@
 namespace ndbridge {
 namespace {
 
-
 template <class T>
 T read_native(DType dtype, const std::byte* p) {
     return kernels::load_swapped<T>(p, !dtype.is_native(), dtype.swap_unit());
@@ -31,7 +30,8 @@ void write_native(DType dtype, std::byte* p, const T& v) {
 const char* value_kind(const Scalar& v) {
     switch (v.index()) {
         case 0: return "bool";
-        case 1: case 2: return "int";
+        case 1:
+        case 2: return "int";
         case 3: return "float";
         case 4: return "complex";
         case 5: return "time count";
@@ -58,8 +58,8 @@ T to_integer(DType dtype, const Scalar& value) {
     constexpr auto lo = std::numeric_limits<T>::min();
     constexpr auto hi = std::numeric_limits<T>::max();
     auto out_of_bounds = [&]() -> T {
-        fail(ErrorKind::overflow, "Python ", value_kind(value), " ", value_text(value), " out of bounds for ", name(dtype),
-             " (range ", +lo, " to ", +hi, ")");
+        fail(ErrorKind::overflow, "Python ", value_kind(value), " ", value_text(value), " out of bounds for ",
+             name(dtype), " (range ", +lo, " to ", +hi, ")");
     };
     switch (value.index()) {
         case 0: return static_cast<T>(std::get<bool>(value));
@@ -80,7 +80,8 @@ T to_integer(DType dtype, const Scalar& value) {
         case 3: {
             const double v = std::get<double>(value);
             if (std::isnan(v)) fail(ErrorKind::value, "cannot convert float NaN to integer dtype ", name(dtype));
-            if (std::isinf(v)) fail(ErrorKind::overflow, "cannot convert float infinity to integer dtype ", name(dtype));
+            if (std::isinf(v))
+                fail(ErrorKind::overflow, "cannot convert float infinity to integer dtype ", name(dtype));
             const double t = std::trunc(v);
             // Both bounds are exact powers of two (or zero) in double, so these comparisons are exact.
             if (t < static_cast<double>(lo) || t >= static_cast<double>(hi) + 1.0) return out_of_bounds();
@@ -103,7 +104,8 @@ std::complex<double> to_complex(DType dtype, const Scalar& value) {
 }
 
 double to_real(DType dtype, const Scalar& value) {
-    if (value.index() == 4) fail(ErrorKind::type, "cannot store complex ", value_text(value), " in real dtype ", name(dtype));
+    if (value.index() == 4)
+        fail(ErrorKind::type, "cannot store complex ", value_text(value), " in real dtype ", name(dtype));
     return to_complex(dtype, value).real();
 }
 
@@ -142,7 +144,9 @@ void store_number(DType dtype, std::byte* p, const Scalar& value) {
         bool b = false;
         switch (value.index()) {
             case 0: b = std::get<bool>(value); break;
-            case 6: case 7: case 5: fail(ErrorKind::type, "cannot store a ", value_kind(value), " in dtype bool");
+            case 6:
+            case 7:
+            case 5: fail(ErrorKind::type, "cannot store a ", value_kind(value), " in dtype bool");
             default: b = to_complex(dtype, value) != std::complex<double>(0.0, 0.0);
         }
         p[0] = std::byte{b};
@@ -166,7 +170,8 @@ void store_number(DType dtype, std::byte* p, const Scalar& value) {
 
 Scalar load_scalar(DType dtype, const std::byte* p) {
     if (dtype.is_numeric())
-        return kernels::visit_numeric(dtype.type(), [&]<class T>(std::type_identity<T>) { return load_number<T>(dtype, p); });
+        return kernels::visit_numeric(dtype.type(),
+                                      [&]<class T>(std::type_identity<T>) { return load_number<T>(dtype, p); });
     switch (dtype.type()) {
         case ScalarType::datetime64:
         case ScalarType::timedelta64: return TimeCount{read_native<std::int64_t>(dtype, p)};
@@ -177,7 +182,8 @@ Scalar load_scalar(DType dtype, const std::byte* p) {
         }
         case ScalarType::unicode: {
             std::u32string s(static_cast<std::size_t>(dtype.length()), U'\0');
-            for (std::int64_t i = 0; i < dtype.length(); ++i) s[static_cast<std::size_t>(i)] = kernels::load_char(p, dtype, i);
+            for (std::int64_t i = 0; i < dtype.length(); ++i)
+                s[static_cast<std::size_t>(i)] = kernels::load_char(p, dtype, i);
             const auto end = s.find_last_not_of(U'\0');
             s.erase(end == std::u32string::npos ? 0 : end + 1);
             return s;
@@ -189,19 +195,26 @@ Scalar load_scalar(DType dtype, const std::byte* p) {
 
 void store_scalar(DType dtype, std::byte* p, const Scalar& value) {
     if (dtype.is_numeric())
-        return kernels::visit_numeric(dtype.type(), [&]<class T>(std::type_identity<T>) { store_number<T>(dtype, p, value); });
+        return kernels::visit_numeric(dtype.type(),
+                                      [&]<class T>(std::type_identity<T>) { store_number<T>(dtype, p, value); });
     switch (dtype.type()) {
         case ScalarType::datetime64:
         case ScalarType::timedelta64: {
             std::int64_t count = 0;
-            if (const auto* t = std::get_if<TimeCount>(&value)) count = t->count;
-            else if (const auto* i = std::get_if<std::int64_t>(&value)) count = *i;
-            else fail(ErrorKind::type, "cannot store a ", value_kind(value), " in dtype ", name(dtype), " (expected an integer count or NaT)");
+            if (const auto* t = std::get_if<TimeCount>(&value))
+                count = t->count;
+            else if (const auto* i = std::get_if<std::int64_t>(&value))
+                count = *i;
+            else
+                fail(ErrorKind::type, "cannot store a ", value_kind(value), " in dtype ", name(dtype),
+                     " (expected an integer count or NaT)");
             return write_native(dtype, p, count);
         }
         case ScalarType::bytes: {
             const auto* s = std::get_if<std::string>(&value);
-            if (s == nullptr) fail(ErrorKind::type, "cannot store a ", value_kind(value), " in dtype ", name(dtype), " (expected bytes)");
+            if (s == nullptr)
+                fail(ErrorKind::type, "cannot store a ", value_kind(value), " in dtype ", name(dtype),
+                     " (expected bytes)");
             const auto n = static_cast<std::size_t>(dtype.length());
             std::memset(p, 0, n);
             std::memcpy(p, s->data(), std::min(n, s->size()));
@@ -209,7 +222,9 @@ void store_scalar(DType dtype, std::byte* p, const Scalar& value) {
         }
         case ScalarType::unicode: {
             const auto* s = std::get_if<std::u32string>(&value);
-            if (s == nullptr) fail(ErrorKind::type, "cannot store a ", value_kind(value), " in dtype ", name(dtype), " (expected str)");
+            if (s == nullptr)
+                fail(ErrorKind::type, "cannot store a ", value_kind(value), " in dtype ", name(dtype),
+                     " (expected str)");
             for (std::int64_t i = 0; i < dtype.length(); ++i) {
                 const auto k = static_cast<std::size_t>(i);
                 kernels::store_char(p, dtype, i, k < s->size() ? (*s)[k] : U'\0');

@@ -26,7 +26,8 @@ using Body = std::function<void(std::int64_t, std::int64_t)>;
 int machine_threads() noexcept {
     cpu_set_t set;
     CPU_ZERO(&set);
-    if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0) return std::min(CPU_COUNT(&set), kMaxThreads);
+    if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0)
+        return std::min(CPU_COUNT(&set), kMaxThreads);
     return static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, static_cast<unsigned>(kMaxThreads)));
 }
 
@@ -37,7 +38,8 @@ int threads_from_environment() {
     errno = 0;
     const long n = std::strtol(text, &end, 10);
     if (end == text || *end != '\0' || errno != 0 || n < 1 || n > kMaxThreads)
-        fail(ErrorKind::value, "NDBRIDGE_NUM_THREADS='", text, "' is not a thread count (an integer from 1 to ", kMaxThreads, ")");
+        fail(ErrorKind::value, "NDBRIDGE_NUM_THREADS='", text, "' is not a thread count (an integer from 1 to ",
+             kMaxThreads, ")");
     return static_cast<int>(n);
 }
 
@@ -138,8 +140,8 @@ private:
     std::vector<std::exception_ptr> errors_;
 };
 
-std::mutex g_job_mutex;     // one job at a time; guards g_pool
-Pool* g_pool = nullptr;     // never destroyed at exit: idle workers simply end with the process
+std::mutex g_job_mutex;  // one job at a time; guards g_pool
+Pool* g_pool = nullptr;  // never destroyed at exit: idle workers simply end with the process
 
 // The pool with `workers` workers, (re)started when needed; nullptr when threads cannot be started.
 Pool* pool_with(int workers) noexcept {
@@ -159,7 +161,8 @@ Pool* pool_with(int workers) noexcept {
 
 void set_num_threads(int n) {
     if (n < 1 || n > kMaxThreads)
-        fail(ErrorKind::value, "set_num_threads: ", n, " is not a thread count (an integer from 1 to ", kMaxThreads, ")");
+        fail(ErrorKind::value, "set_num_threads: ", n, " is not a thread count (an integer from 1 to ", kMaxThreads,
+             ")");
     g_threads.store(n);
 }
 
@@ -174,7 +177,9 @@ namespace detail {
 
 int last_copy_threads() noexcept { return g_last_copy_threads.load(); }
 void note_copy_threads(int threads) noexcept { g_last_copy_threads.store(threads); }
-void set_parallel_grain(std::int64_t bytes) noexcept { g_parallel_grain.store(bytes < 1 ? kDefaultParallelGrain : bytes); }
+void set_parallel_grain(std::int64_t bytes) noexcept {
+    g_parallel_grain.store(bytes < 1 ? kDefaultParallelGrain : bytes);
+}
 std::int64_t parallel_grain() noexcept { return g_parallel_grain.load(); }
 
 int parallel_for(std::int64_t units, int threads, const Body& body) {

@@ -55,8 +55,8 @@ public:
 
     /// Views foreign memory. `strides` in bytes (empty span = C-contiguous). Validates ndim, extents and
     /// that shape x stride arithmetic cannot overflow; `owner` keeps the memory alive.
-    static Array wrap(void* data, DType dtype, std::span<const std::int64_t> shape, std::span<const std::int64_t> strides,
-                      Device device, bool readonly, Owner owner);
+    static Array wrap(void* data, DType dtype, std::span<const std::int64_t> shape,
+                      std::span<const std::int64_t> strides, Device device, bool readonly, Owner owner);
 
     std::byte* data() const noexcept { return data_; }
     const Dims& shape() const noexcept { return shape_; }
@@ -108,11 +108,11 @@ private:
 
     std::byte* data_ = nullptr;  ///< address of the element at index (0, ..., 0)
     Dims shape_;
-    Dims strides_;               ///< bytes; may be negative or zero
+    Dims strides_;  ///< bytes; may be negative or zero
     DType dtype_;
     Device device_;
     bool readonly_ = false;
-    std::int64_t size_ = 1;      ///< product of shape_, cached: it is read on every access
+    std::int64_t size_ = 1;  ///< product of shape_, cached: it is read on every access
     Owner owner_;
 };
 

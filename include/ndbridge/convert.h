@@ -48,7 +48,16 @@ struct ConversionRequest {
 
 /// Why a copy is needed, as a code (cheap: no message is made on the per-call path).
 enum class CopyCause : unsigned char {
-    none, requested, device, dtype, byte_order, readonly, negative_strides, byte_strides, sparse_strides, order,
+    none,
+    requested,
+    device,
+    dtype,
+    byte_order,
+    readonly,
+    negative_strides,
+    byte_strides,
+    sparse_strides,
+    order,
 };
 
 /// The one decision: why `src` cannot be shared for `request` on `target` (CopyCause::none when it can).

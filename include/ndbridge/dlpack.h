@@ -35,24 +35,24 @@ typedef struct {
 
 /// Element type codes, numbered as the DLPack specification numbers them.
 typedef enum {
-    kDLInt = 0U,                ///< signed two's-complement integer
-    kDLUInt = 1U,               ///< unsigned integer
-    kDLFloat = 2U,              ///< IEEE 754 binary floating point
-    kDLOpaqueHandle = 3U,       ///< opaque handle; never imported by ndbridge
-    kDLBfloat = 4U,             ///< bfloat16 (upper half of a float32)
-    kDLComplex = 5U,            ///< interleaved (real, imaginary); bits counts both parts
-    kDLBool = 6U,               ///< boolean, one byte per element
-    kDLFloat8_e3m4 = 7U,        ///< FP8 variants, one byte per element
-    kDLFloat8_e4m3 = 8U,        ///<
-    kDLFloat8_e4m3b11fnuz = 9U, ///<
-    kDLFloat8_e4m3fn = 10U,     ///< 4 exponent bits, 3 mantissa bits, finite, NaN = S.1111.111
-    kDLFloat8_e4m3fnuz = 11U,   ///<
-    kDLFloat8_e5m2 = 12U,       ///< 5 exponent bits, 2 mantissa bits, IEEE-like (inf and NaN)
-    kDLFloat8_e5m2fnuz = 13U,   ///<
-    kDLFloat8_e8m0fnu = 14U,    ///<
-    kDLFloat6_e2m3fn = 15U,     ///< sub-byte types; not imported by ndbridge
-    kDLFloat6_e3m2fn = 16U,     ///<
-    kDLFloat4_e2m1fn = 17U,     ///<
+    kDLInt = 0U,                 ///< signed two's-complement integer
+    kDLUInt = 1U,                ///< unsigned integer
+    kDLFloat = 2U,               ///< IEEE 754 binary floating point
+    kDLOpaqueHandle = 3U,        ///< opaque handle; never imported by ndbridge
+    kDLBfloat = 4U,              ///< bfloat16 (upper half of a float32)
+    kDLComplex = 5U,             ///< interleaved (real, imaginary); bits counts both parts
+    kDLBool = 6U,                ///< boolean, one byte per element
+    kDLFloat8_e3m4 = 7U,         ///< FP8 variants, one byte per element
+    kDLFloat8_e4m3 = 8U,         ///<
+    kDLFloat8_e4m3b11fnuz = 9U,  ///<
+    kDLFloat8_e4m3fn = 10U,      ///< 4 exponent bits, 3 mantissa bits, finite, NaN = S.1111.111
+    kDLFloat8_e4m3fnuz = 11U,    ///<
+    kDLFloat8_e5m2 = 12U,        ///< 5 exponent bits, 2 mantissa bits, IEEE-like (inf and NaN)
+    kDLFloat8_e5m2fnuz = 13U,    ///<
+    kDLFloat8_e8m0fnu = 14U,     ///<
+    kDLFloat6_e2m3fn = 15U,      ///< sub-byte types; not imported by ndbridge
+    kDLFloat6_e3m2fn = 16U,      ///<
+    kDLFloat4_e2m1fn = 17U,      ///<
 } DLDataTypeCode;
 
 /// An element type: `code` from DLDataTypeCode, `bits` per lane, `lanes` (1 for scalars).
@@ -93,8 +93,8 @@ typedef struct DLManagedTensor {
     void (*deleter)(struct DLManagedTensor* self);
 } DLManagedTensor;
 
-#define DLPACK_FLAG_BITMASK_READ_ONLY (1UL << 0UL)              ///< consumer must not write
-#define DLPACK_FLAG_BITMASK_IS_COPIED (1UL << 1UL)              ///< producer made a copy; consumer owns it alone
+#define DLPACK_FLAG_BITMASK_READ_ONLY (1UL << 0UL)               ///< consumer must not write
+#define DLPACK_FLAG_BITMASK_IS_COPIED (1UL << 1UL)               ///< producer made a copy; consumer owns it alone
 #define DLPACK_FLAG_BITMASK_IS_SUBBYTE_TYPE_PADDED (1UL << 2UL)  ///< sub-byte elements are padded to bytes
 
 /// The 1.x managed tensor, exchanged in a capsule named "dltensor_versioned". Only `version` and the
@@ -104,8 +104,8 @@ typedef struct DLManagedTensorVersioned {
     void* manager_ctx;      ///< producer's context; opaque to the consumer
     /// Called once by the consumer when done; frees `self` and what it holds. May be NULL.
     void (*deleter)(struct DLManagedTensorVersioned* self);
-    uint64_t flags;         ///< DLPACK_FLAG_BITMASK_* bits
-    DLTensor dl_tensor;     ///< the view
+    uint64_t flags;      ///< DLPACK_FLAG_BITMASK_* bits
+    DLTensor dl_tensor;  ///< the view
 } DLManagedTensorVersioned;
 
 // ---- the C exchange API (`__dlpack_c_exchange_api__` on a Python type), DLPack 1.1+ ----
@@ -127,19 +127,19 @@ typedef int (*DLPackManagedTensorToPyObjectNoSync)(DLManagedTensorVersioned* ten
 
 /// Start of every exchange API table: its version and an optional older table.
 typedef struct DLPackExchangeAPIHeader {
-    DLPackVersion version;                    ///< check `major` before using the table
+    DLPackVersion version;                     ///< check `major` before using the table
     struct DLPackExchangeAPIHeader* prev_api;  ///< an older version of the table, or NULL
 } DLPackExchangeAPIHeader;
 
 /// The function table a type publishes as `__dlpack_c_exchange_api__` (a capsule or an int address).
 /// It must outlive every object of the type; ndbridge's is a static.
 typedef struct DLPackExchangeAPI {
-    DLPackExchangeAPIHeader header;                                      ///< version and chain
-    DLPackManagedTensorAllocator managed_tensor_allocator;               ///< may be NULL
+    DLPackExchangeAPIHeader header;                                               ///< version and chain
+    DLPackManagedTensorAllocator managed_tensor_allocator;                        ///< may be NULL
     DLPackManagedTensorFromPyObjectNoSync managed_tensor_from_py_object_no_sync;  ///< required
     DLPackManagedTensorToPyObjectNoSync managed_tensor_to_py_object_no_sync;      ///< required
-    DLPackDLTensorFromPyObjectNoSync dltensor_from_py_object_no_sync;   ///< may be NULL
-    DLPackCurrentWorkStream current_work_stream;                        ///< required
+    DLPackDLTensorFromPyObjectNoSync dltensor_from_py_object_no_sync;             ///< may be NULL
+    DLPackCurrentWorkStream current_work_stream;                                  ///< required
 } DLPackExchangeAPI;
 
 }  // extern "C"

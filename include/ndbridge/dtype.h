@@ -15,19 +15,43 @@ namespace ndbridge {
 /// The scalar types ndbridge stores. Order is not significant; the table in dtype.cpp is.
 enum class ScalarType : std::uint8_t {
     bool_,
-    int8, int16, int32, int64,
-    uint8, uint16, uint32, uint64,
-    float16, bfloat16, float32, float64, longdouble,
-    complex64, complex128, clongdouble,
-    float8_e4m3fn, float8_e5m2,
-    datetime64, timedelta64,
+    int8,
+    int16,
+    int32,
+    int64,
+    uint8,
+    uint16,
+    uint32,
+    uint64,
+    float16,
+    bfloat16,
+    float32,
+    float64,
+    longdouble,
+    complex64,
+    complex128,
+    clongdouble,
+    float8_e4m3fn,
+    float8_e5m2,
+    datetime64,
+    timedelta64,
     bytes,    ///< fixed-length byte string, NumPy "S<n>"
     unicode,  ///< fixed-length UCS-4 string, NumPy "U<n>"
 };
 inline constexpr int kScalarTypeCount = 23;
 
 /// Broad families, as NumPy's dtype.kind groups them.
-enum class DTypeKind : std::uint8_t { boolean, signed_int, unsigned_int, floating, complex, datetime, timedelta, bytes, unicode };
+enum class DTypeKind : std::uint8_t {
+    boolean,
+    signed_int,
+    unsigned_int,
+    floating,
+    complex,
+    datetime,
+    timedelta,
+    bytes,
+    unicode
+};
 
 /// Units of datetime64/timedelta64, NumPy's set. `generic` is NumPy's unit-less "M8"/"m8".
 enum class TimeUnit : std::uint8_t { generic, Y, M, W, D, h, m, s, ms, us, ns, ps, fs, as };
@@ -41,7 +65,7 @@ TimeUnit parse_time_unit(std::string_view text);
 /// One-byte types are always stored as native order, so equality never depends on a meaningless flag.
 class DType {
 public:
-    constexpr DType() noexcept = default;  // float64
+    constexpr DType() noexcept = default;                       // float64
     constexpr DType(ScalarType type) noexcept : type_(type) {}  // NOLINT: implicit on purpose
 
     static DType datetime64(TimeUnit unit) noexcept;
@@ -71,7 +95,9 @@ public:
     bool is_complex() const noexcept { return kind() == DTypeKind::complex; }
     bool is_integer() const noexcept { return kind() == DTypeKind::signed_int || kind() == DTypeKind::unsigned_int; }
     bool is_string() const noexcept { return kind() == DTypeKind::bytes || kind() == DTypeKind::unicode; }  ///< S or U
-    bool is_time() const noexcept { return kind() == DTypeKind::datetime || kind() == DTypeKind::timedelta; }  ///< M8 or m8
+    bool is_time() const noexcept {
+        return kind() == DTypeKind::datetime || kind() == DTypeKind::timedelta;
+    }  ///< M8 or m8
 
     /// NumPy's single-letter kind: 'b' 'i' 'u' 'f' 'c' 'M' 'm' 'S' 'U' ('V' for bfloat16/float8, as ml_dtypes).
     char kind_char() const noexcept;

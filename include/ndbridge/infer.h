@@ -39,9 +39,9 @@ public:
 
 private:
     bool seen_bool_ = false, seen_int_ = false, seen_float_ = false, seen_complex_ = false;
-    std::int64_t most_negative_ = 0;       ///< the most negative Python int seen (0 when none)
-    std::uint64_t largest_big_ = 0;        ///< the largest Python int >= 2**63 seen (0 when none)
-    std::optional<DType> typed_;           ///< promotion of every typed element
+    std::int64_t most_negative_ = 0;  ///< the most negative Python int seen (0 when none)
+    std::uint64_t largest_big_ = 0;   ///< the largest Python int >= 2**63 seen (0 when none)
+    std::optional<DType> typed_;      ///< promotion of every typed element
     bool seen_bytes_ = false, seen_unicode_ = false;
     std::int64_t string_length_ = 0;
 };

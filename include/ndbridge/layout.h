@@ -57,7 +57,8 @@ struct ByteExtent {
     std::int64_t low = 0;
     std::int64_t high = 0;
 };
-ByteExtent byte_extent(std::span<const std::int64_t> shape, std::span<const std::int64_t> strides, std::int64_t itemsize);
+ByteExtent byte_extent(std::span<const std::int64_t> shape, std::span<const std::int64_t> strides,
+                       std::int64_t itemsize);
 
 /// Strides that view an array of (`shape`, `strides`) as `new_shape` (already resolved, same size) without
 /// copying, NumPy's rule exactly: compact strides when the array is contiguous in `order`, else NumPy's

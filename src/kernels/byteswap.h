@@ -16,7 +16,8 @@ inline void swap_units(std::byte* p, std::int64_t nbytes, std::int64_t unit) noe
 }
 
 /// Copies `nbytes` bytes, reversing each `unit`-byte group when `swap` (the buffers must not overlap).
-inline void copy_swapped(std::byte* dst, const std::byte* src, std::int64_t nbytes, std::int64_t unit, bool swap) noexcept {
+inline void copy_swapped(std::byte* dst, const std::byte* src, std::int64_t nbytes, std::int64_t unit,
+                         bool swap) noexcept {
     std::memcpy(dst, src, static_cast<std::size_t>(nbytes));
     if (swap) swap_units(dst, nbytes, unit);
 }

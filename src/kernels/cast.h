@@ -95,9 +95,11 @@ D convert(S v) noexcept {
 /// Applies convert<D, S> to `n` elements: src and dst may be any byte strides, unaligned, in native
 /// byte order (the caller swaps non-native data through a small buffer).
 template <class D, class S>
-void cast_loop(const std::byte* src, std::int64_t src_stride, std::byte* dst, std::int64_t dst_stride, std::int64_t n) noexcept {
+void cast_loop(const std::byte* src, std::int64_t src_stride, std::byte* dst, std::int64_t dst_stride,
+               std::int64_t n) noexcept {
     if (src_stride == static_cast<std::int64_t>(sizeof(S)) && dst_stride == static_cast<std::int64_t>(sizeof(D)) &&
-        reinterpret_cast<std::uintptr_t>(src) % alignof(S) == 0 && reinterpret_cast<std::uintptr_t>(dst) % alignof(D) == 0) {
+        reinterpret_cast<std::uintptr_t>(src) % alignof(S) == 0 &&
+        reinterpret_cast<std::uintptr_t>(dst) % alignof(D) == 0) {
         // Contiguous and aligned: a plain loop the compiler vectorises.
         const S* s = reinterpret_cast<const S*>(src);
         D* d = reinterpret_cast<D*>(dst);

@@ -17,7 +17,7 @@ struct NarrowFloat {
     static constexpr std::uint32_t kSignBit = 1u << (E + M);
     static constexpr std::uint32_t kExpMask = ((1u << E) - 1) << M;
     static constexpr std::uint32_t kManMask = (1u << M) - 1;
-    static constexpr std::uint32_t kInf = kExpMask;                                   // IEEE only
+    static constexpr std::uint32_t kInf = kExpMask;  // IEEE only
     static constexpr std::uint32_t kNaN = IEEE ? (kExpMask | (1u << (M - 1))) : (kExpMask | kManMask);
     static constexpr std::uint32_t kMaxFinite = IEEE ? kExpMask - 1 : (kExpMask | kManMask) - 1;
 

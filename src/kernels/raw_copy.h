@@ -27,7 +27,8 @@ inline void raw_copy(std::byte* dst, std::int64_t ds, const std::byte* src, std:
         case 8: return raw_copy_fixed<8>(dst, ds, src, ss, n);
         case 16: return raw_copy_fixed<16>(dst, ds, src, ss, n);
         default:
-            for (std::int64_t i = 0; i < n; ++i) std::memcpy(dst + i * ds, src + i * ss, static_cast<std::size_t>(size));
+            for (std::int64_t i = 0; i < n; ++i)
+                std::memcpy(dst + i * ds, src + i * ss, static_cast<std::size_t>(size));
     }
 }
 

@@ -31,8 +31,8 @@ NDB_AVX2 inline __m256i splat(std::uint32_t v) { return _mm256_set1_epi32(static
 // The scalar code's NaN for a float32 lane: sign | quiet bit, no payload.
 NDB_AVX2 inline __m256 canonical_nan_f32(__m256 x) {
     const __m256 nan = _mm256_cmp_ps(x, x, _CMP_UNORD_Q);
-    const __m256 canon = _mm256_castsi256_ps(_mm256_or_si256(_mm256_and_si256(_mm256_castps_si256(x), splat(0x80000000u)),
-                                                             splat(0x7fc00000u)));
+    const __m256 canon = _mm256_castsi256_ps(
+        _mm256_or_si256(_mm256_and_si256(_mm256_castps_si256(x), splat(0x80000000u)), splat(0x7fc00000u)));
     return _mm256_blendv_ps(x, canon, nan);
 }
 
@@ -40,35 +40,46 @@ NDB_AVX2 inline __m256 canonical_nan_f32(__m256 x) {
 // for destinations far larger than the caches, the stores skip reading the lines they overwrite.
 template <bool Stream>
 NDB_AVX2 inline void put(void* p, __m256 v) {
-    if constexpr (Stream) _mm256_stream_ps(static_cast<float*>(p), v);
-    else _mm256_storeu_ps(static_cast<float*>(p), v);
+    if constexpr (Stream)
+        _mm256_stream_ps(static_cast<float*>(p), v);
+    else
+        _mm256_storeu_ps(static_cast<float*>(p), v);
 }
 template <bool Stream>
 NDB_AVX2 inline void put(void* p, __m256d v) {
-    if constexpr (Stream) _mm256_stream_pd(static_cast<double*>(p), v);
-    else _mm256_storeu_pd(static_cast<double*>(p), v);
+    if constexpr (Stream)
+        _mm256_stream_pd(static_cast<double*>(p), v);
+    else
+        _mm256_storeu_pd(static_cast<double*>(p), v);
 }
 template <bool Stream>
 NDB_AVX2 inline void put(void* p, __m256i v) {
-    if constexpr (Stream) _mm256_stream_si256(static_cast<__m256i*>(p), v);
-    else _mm256_storeu_si256(static_cast<__m256i*>(p), v);
+    if constexpr (Stream)
+        _mm256_stream_si256(static_cast<__m256i*>(p), v);
+    else
+        _mm256_storeu_si256(static_cast<__m256i*>(p), v);
 }
 template <bool Stream>
 NDB_AVX2 inline void put(void* p, __m128i v) {
-    if constexpr (Stream) _mm_stream_si128(static_cast<__m128i*>(p), v);
-    else _mm_storeu_si128(static_cast<__m128i*>(p), v);
+    if constexpr (Stream)
+        _mm_stream_si128(static_cast<__m128i*>(p), v);
+    else
+        _mm_storeu_si128(static_cast<__m128i*>(p), v);
 }
 template <bool Stream>
 NDB_AVX2 inline void put(void* p, __m128 v) {
-    if constexpr (Stream) _mm_stream_ps(static_cast<float*>(p), v);
-    else _mm_storeu_ps(static_cast<float*>(p), v);
+    if constexpr (Stream)
+        _mm_stream_ps(static_cast<float*>(p), v);
+    else
+        _mm_storeu_ps(static_cast<float*>(p), v);
 }
 
 // Low bytes of eight 32-bit lanes, in order, as 8 bytes.
 NDB_AVX2 inline void store_low_bytes(std::uint8_t* d, __m256i v) {
     const __m256i pick = _mm256_setr_epi8(0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,  //
                                           0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1);
-    const __m256i packed = _mm256_permutevar8x32_epi32(_mm256_shuffle_epi8(v, pick), _mm256_setr_epi32(0, 4, 1, 1, 1, 1, 1, 1));
+    const __m256i packed =
+        _mm256_permutevar8x32_epi32(_mm256_shuffle_epi8(v, pick), _mm256_setr_epi32(0, 4, 1, 1, 1, 1, 1, 1));
     _mm_storel_epi64(reinterpret_cast<__m128i*>(d), _mm256_castsi256_si128(packed));
 }
 
@@ -89,7 +100,8 @@ NDB_AVX2 inline __m128i mask_to_16(__m256 m) {
 // float32 -> float16, round-to-nearest-even by F16C; NaN lanes become sign | 0x7e00.
 NDB_AVX2 inline __m128i f32_to_f16(__m256 x) {
     const __m128i h = _mm256_cvtps_ph(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    const __m128i canon = _mm_or_si128(_mm_and_si128(h, _mm_set1_epi16(static_cast<short>(0x8000))), _mm_set1_epi16(0x7e00));
+    const __m128i canon =
+        _mm_or_si128(_mm_and_si128(h, _mm_set1_epi16(static_cast<short>(0x8000))), _mm_set1_epi16(0x7e00));
     return _mm_blendv_epi8(h, canon, mask_to_16(_mm256_cmp_ps(x, x, _CMP_UNORD_Q)));
 }
 
@@ -128,7 +140,8 @@ NDB_AVX2 std::int64_t vec_f64_to_f16(const std::byte* src, std::byte* dst, std::
     std::uint16_t* d = reinterpret_cast<std::uint16_t*>(dst);
     std::int64_t i = 0;
     for (; i + 8 <= n; i += 8) {
-        const __m256i odd = _mm256_set_m128i(f64_to_f32_odd(_mm256_loadu_pd(s + i + 4)), f64_to_f32_odd(_mm256_loadu_pd(s + i)));
+        const __m256i odd =
+            _mm256_set_m128i(f64_to_f32_odd(_mm256_loadu_pd(s + i + 4)), f64_to_f32_odd(_mm256_loadu_pd(s + i)));
         put<Stream>(d + i, f32_to_f16(_mm256_castsi256_ps(odd)));
     }
     return i;
@@ -209,7 +222,8 @@ NDB_AVX2 inline __m256i f32_to_f8(__m256 x) {
     const __m256i rounded = _mm256_add_epi32(_mm256_add_epi32(mag, splat((1u << (kShift - 1)) - 1)), lsb);
     const __m256i normal = _mm256_sub_epi32(_mm256_srli_epi32(rounded, kShift), splat(kRebias));
     const __m256 magic = _mm256_castsi256_ps(splat(kMagic));
-    const __m256i sub = _mm256_sub_epi32(_mm256_castps_si256(_mm256_add_ps(_mm256_castsi256_ps(mag), magic)), splat(kMagic));
+    const __m256i sub =
+        _mm256_sub_epi32(_mm256_castps_si256(_mm256_add_ps(_mm256_castsi256_ps(mag), magic)), splat(kMagic));
     __m256i code = _mm256_blendv_epi8(normal, sub, _mm256_cmpgt_epi32(splat(kMinNormal), mag));
     const std::uint32_t overflow = IEEE ? F::kInf : F::kNaN;
     code = _mm256_blendv_epi8(code, splat(overflow), _mm256_cmpgt_epi32(code, splat(F::kMaxFinite)));
@@ -330,9 +344,9 @@ NDB_AVX2 std::int64_t vec_i64_to_f64(const std::byte* src, std::byte* dst, std::
     std::int64_t i = 0;
     for (; i + 4 <= n; i += 4) {
         const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(s + i));
-        const __m256i lo = _mm256_blend_epi32(exp_lo, v, 0x55);                        // 2**52 + low 32 bits
-        const __m256i hi = _mm256_xor_si256(_mm256_srli_epi64(v, 32), exp_hi);          // 2**84 + (high + 2**31) * 2**32
-        const __m256d high = _mm256_sub_pd(_mm256_castsi256_pd(hi), offset);          // exact
+        const __m256i lo = _mm256_blend_epi32(exp_lo, v, 0x55);                 // 2**52 + low 32 bits
+        const __m256i hi = _mm256_xor_si256(_mm256_srli_epi64(v, 32), exp_hi);  // 2**84 + (high + 2**31) * 2**32
+        const __m256d high = _mm256_sub_pd(_mm256_castsi256_pd(hi), offset);    // exact
         put<Stream>(d + i, _mm256_add_pd(high, _mm256_castsi256_pd(lo)));
     }
     return i;
@@ -371,7 +385,8 @@ NDB_AVX2 std::int64_t vec_f64_to_i32(const std::byte* src, std::byte* dst, std::
         const __m256i big64 = _mm256_castpd_si256(_mm256_cmp_pd(x, limit, _CMP_GE_OQ));
         const __m128i nan = _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(nan64, to32));
         const __m128i big = _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(big64, to32));
-        const __m128i t = _mm_andnot_si128(nan, _mm_blendv_epi8(_mm256_cvttpd_epi32(x), _mm_set1_epi32(0x7fffffff), big));
+        const __m128i t =
+            _mm_andnot_si128(nan, _mm_blendv_epi8(_mm256_cvttpd_epi32(x), _mm_set1_epi32(0x7fffffff), big));
         _mm_storeu_si128(reinterpret_cast<__m128i*>(d + i), t);
     }
     return i;

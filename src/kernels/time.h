@@ -101,7 +101,8 @@ class TimeConverter {
 public:
     TimeConverter(DType from, DType to) noexcept : from_(from.unit()), to_(to.unit()) {
         identity_ = from_ == to_ || from_ == TimeUnit::generic;
-        calendar_ = !identity_ && from.kind() == DTypeKind::datetime && (is_calendar_unit(from_) || is_calendar_unit(to_));
+        calendar_ =
+            !identity_ && from.kind() == DTypeKind::datetime && (is_calendar_unit(from_) || is_calendar_unit(to_));
         if (!identity_ && !calendar_) linear_ = unit_ratio(from_, to_);
         if (calendar_) {
             from_days_ = unit_ratio(TimeUnit::D, to_);

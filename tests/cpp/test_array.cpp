@@ -64,7 +64,8 @@ TEST_P(NumpyArrayView, EmptyLikeStridesEqualNumpys) {
         EXPECT_NE(e.owner().get(), n.array.owner().get()) << "empty_like allocates";
         EXPECT_FALSE(e.readonly());
         // np.empty_like(a, dtype=other): the same layout decision (made with a's own item size), scaled.
-        const DType wide = n.array.dtype().kind() == DTypeKind::unicode ? DType::unicode(5) : DType(ScalarType::complex128);
+        const DType wide =
+            n.array.dtype().kind() == DTypeKind::unicode ? DType::unicode(5) : DType(ScalarType::complex128);
         Dims scaled = expected;
         for (auto& s : scaled) s = s / c.itemsize * wide.itemsize();
         EXPECT_EQ(Array::empty_like(n.array, wide, parse_order(std::string(1, letter))).strides(), scaled)
@@ -95,7 +96,8 @@ TEST_P(NumpyArrayView, ReshapeMakesNumpysViewsAndRefusesItsCopies) {
     const LayoutCase& c = GetParam();
     NumpyArray n(c);
     for (const auto& r : c.reshapes) {
-        SCOPED_TRACE(::testing::Message() << "reshape " << shape_string(r.shape) << " order " << static_cast<char>(r.order));
+        SCOPED_TRACE(::testing::Message()
+                     << "reshape " << shape_string(r.shape) << " order " << static_cast<char>(r.order));
         if (!r.view) {
             EXPECT_NDB_ERROR(n.array.reshape(r.shape, r.order), ErrorKind::value);
             continue;
@@ -114,7 +116,8 @@ TEST_P(NumpyArrayView, ReshapeResolvesMinusOne) {
         if (!r.view || r.shape.empty()) continue;
         Dims with_unknown = r.shape;
         with_unknown[0] = -1;
-        const std::int64_t known = std::accumulate(r.shape.begin() + 1, r.shape.end(), std::int64_t{1}, std::multiplies<>());
+        const std::int64_t known =
+            std::accumulate(r.shape.begin() + 1, r.shape.end(), std::int64_t{1}, std::multiplies<>());
         if (known == 0) {
             // NumPy: "cannot reshape array of size 0 into shape (-1, 0)": the unknown extent is ambiguous.
             EXPECT_NDB_ERROR(n.array.reshape(with_unknown, r.order), ErrorKind::value) << shape_string(with_unknown);
@@ -270,8 +273,9 @@ TEST(ArrayWrap, RefusesOverflowingShapes) {
                                  false, nullptr),
                      ErrorKind::overflow);
     // Sizes fit, but stride x extent does not.
-    EXPECT_NDB_ERROR(Array::wrap(buf.data(), ScalarType::int8, Dims{3}, Dims{kMax / 2 + 1}, Device::cpu(), false, nullptr),
-                     ErrorKind::overflow);
+    EXPECT_NDB_ERROR(
+        Array::wrap(buf.data(), ScalarType::int8, Dims{3}, Dims{kMax / 2 + 1}, Device::cpu(), false, nullptr),
+        ErrorKind::overflow);
     EXPECT_NO_THROW(Array::wrap(buf.data(), ScalarType::int8, Dims{3}, Dims{kMax / 2}, Device::cpu(), false, nullptr));
     // Each direction fits, but the span from the lowest to the highest byte does not.
     EXPECT_NDB_ERROR(Array::wrap(buf.data(), ScalarType::int8, Dims{3, 3}, Dims{kMax / 2, -(kMax / 2)}, Device::cpu(),
@@ -285,7 +289,8 @@ TEST(ArrayWrap, RefusesBadShapesStridesAndPointers) {
                      ErrorKind::value);
     EXPECT_NDB_ERROR(Array::wrap(buf.data(), ScalarType::int8, Dims{2, 2}, Dims{1}, Device::cpu(), false, nullptr),
                      ErrorKind::value);
-    EXPECT_NDB_ERROR(Array::wrap(nullptr, ScalarType::int8, Dims{2}, {}, Device::cpu(), false, nullptr), ErrorKind::value);
+    EXPECT_NDB_ERROR(Array::wrap(nullptr, ScalarType::int8, Dims{2}, {}, Device::cpu(), false, nullptr),
+                     ErrorKind::value);
     EXPECT_NO_THROW(Array::wrap(nullptr, ScalarType::int8, Dims{0, 2}, {}, Device::cpu(), false, nullptr));
 }
 

@@ -92,7 +92,8 @@ TEST(ShareOrCopy, NegativeStridesShareForNdbridgeAndCopyForTorch) {
     EXPECT_GT(t.strides()[0], 0);
     EXPECT_GT(t.strides()[1], 0);
     EXPECT_TRUE(same_values(r, t));
-    EXPECT_TRUE(throws_error([&] { share_or_copy(r, {.copy = CopyMode::never}, kTorchTarget); }, ErrorKind::copy, "torch"));
+    EXPECT_TRUE(
+        throws_error([&] { share_or_copy(r, {.copy = CopyMode::never}, kTorchTarget); }, ErrorKind::copy, "torch"));
 }
 
 TEST(ShareOrCopy, ReadOnlySharesForNdbridgeAndCopiesWritableForTorch) {
@@ -143,7 +144,8 @@ TEST(ShareOrCopy, DeviceChangeIsRefusedByTheCore) {
     const Array a = c_array();
     const Device cuda{kDLCUDA, 0};
     EXPECT_TRUE(throws_error([&] { share_or_copy(a, {.device = cuda}); }, ErrorKind::value, "device"));
-    EXPECT_TRUE(throws_error([&] { share_or_copy(a, {.device = cuda, .copy = CopyMode::never}); }, ErrorKind::copy, "device"));
+    EXPECT_TRUE(
+        throws_error([&] { share_or_copy(a, {.device = cuda, .copy = CopyMode::never}); }, ErrorKind::copy, "device"));
     EXPECT_EQ(share_or_copy(a, {.device = Device::cpu()}).data(), a.data());
 }
 

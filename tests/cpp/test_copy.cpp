@@ -139,8 +139,8 @@ enum class Geometry { c, f, transposed, negative, strided, broadcast_row, broadc
 struct LayoutSpec {
     const char* name;
     Geometry geometry;
-    bool swapped;          ///< non-native byte order
-    std::int64_t misalign; ///< bytes added to the data pointer (1: unaligned for every multi-byte type)
+    bool swapped;           ///< non-native byte order
+    std::int64_t misalign;  ///< bytes added to the data pointer (1: unaligned for every multi-byte type)
 };
 
 // Every layout is a logical rows x cols matrix (the broadcast ones are sources of shape (cols,) and (1, cols)).
@@ -221,7 +221,9 @@ struct CastCase {
     std::vector<Bytes> expected;  ///< NumPy's astype of each
 };
 
-void PrintTo(const CastCase& c, std::ostream* os) { *os << c.from << " -> " << c.to << " (" << c.values.size() << " values)"; }
+void PrintTo(const CastCase& c, std::ostream* os) {
+    *os << c.from << " -> " << c.to << " (" << c.values.size() << " values)";
+}
 
 const std::vector<CastCase>& cast_cases() {
     static const std::vector<CastCase> cases = [] {
@@ -288,8 +290,9 @@ TEST_P(CopyCastPairs, EveryLayoutPairEqualsNumpyAstype) {
                 ++wrong;
                 if (++reported <= 8)
                     ADD_FAILURE() << c.from << " -> " << c.to << ", source " << ss.name << ", destination " << ds.name
-                                  << ", element (" << idx[0] << ", " << idx[1] << "): source " << hex_string(c.values[v])
-                                  << ", NumPy gives " << hex_string(c.expected[v]) << ", ndbridge gave " << hex_string(got);
+                                  << ", element (" << idx[0] << ", " << idx[1] << "): source "
+                                  << hex_string(c.values[v]) << ", NumPy gives " << hex_string(c.expected[v])
+                                  << ", ndbridge gave " << hex_string(got);
             });
             EXPECT_EQ(wrong, 0) << "source " << ss.name << ", destination " << ds.name;
             EXPECT_EQ(stray_writes(dst.buffer, dst.array), 0) << "source " << ss.name << ", destination " << ds.name;
@@ -301,23 +304,20 @@ TEST_P(CopyCastPairs, EveryLayoutPairEqualsNumpyAstype) {
 
 INSTANTIATE_TEST_SUITE_P(Numpy, CopyCastPairs, ::testing::ValuesIn(cast_cases()), CastCaseName());
 
-TEST(CopyCastData, DataCoversEveryNumericPair) {
-    EXPECT_EQ(cast_cases().size(), static_cast<std::size_t>(19 * 19));
-}
+TEST(CopyCastData, DataCoversEveryNumericPair) { EXPECT_EQ(cast_cases().size(), static_cast<std::size_t>(19 * 19)); }
 
-// ---------------------------------------------------------------------------------------------- rules NumPy leaves open
+// ---------------------------------------------------------------------------------------------- rules NumPy leaves
+// open
 
 const std::vector<std::string>& float_source_names() {
-    static const std::vector<std::string> names = {"float16",    "bfloat16",      "float32",     "float64",
-                                                   "longdouble", "complex64",     "complex128",  "clongdouble",
+    static const std::vector<std::string> names = {"float16",       "bfloat16",   "float32",    "float64",
+                                                   "longdouble",    "complex64",  "complex128", "clongdouble",
                                                    "float8_e4m3fn", "float8_e5m2"};
     return names;
 }
 
 /// A 1-d native C array over its own memory.
-Placed vector_of(DType dtype, std::int64_t n) {
-    return place(dtype, kDestinationLayouts[0], 1, n);
-}
+Placed vector_of(DType dtype, std::int64_t n) { return place(dtype, kDestinationLayouts[0], 1, n); }
 
 class CopyCastOutOfRange : public ::testing::TestWithParam<std::string> {};
 
@@ -326,10 +326,39 @@ class CopyCastOutOfRange : public ::testing::TestWithParam<std::string> {};
 // none, or NumPy's and PyTorch's shared answer. Checked against long double arithmetic.
 TEST_P(CopyCastOutOfRange, FloatToIntegerTruncatesSaturatesAndMapsNaNToZero) {
     const DType from = parse_dtype(GetParam());
-    const std::vector<double> probes = {
-        NAN, -NAN, INFINITY, -INFINITY, 1e300, -1e300, 3e38, -3e38, 1e19, -1e19, 0x1p63, -0x1p63, -0x1.0000000000001p63,
-        0x1p64, 0x1p32, -0x1p31 - 1, 0x1p31, 65504, -65504, 448, -448, 300, -300, 256, -129, 128, 255.9, -0.9, -1, -1.5,
-        0.0, -0.0, 1e-300};
+    const std::vector<double> probes = {NAN,
+                                        -NAN,
+                                        INFINITY,
+                                        -INFINITY,
+                                        1e300,
+                                        -1e300,
+                                        3e38,
+                                        -3e38,
+                                        1e19,
+                                        -1e19,
+                                        0x1p63,
+                                        -0x1p63,
+                                        -0x1.0000000000001p63,
+                                        0x1p64,
+                                        0x1p32,
+                                        -0x1p31 - 1,
+                                        0x1p31,
+                                        65504,
+                                        -65504,
+                                        448,
+                                        -448,
+                                        300,
+                                        -300,
+                                        256,
+                                        -129,
+                                        128,
+                                        255.9,
+                                        -0.9,
+                                        -1,
+                                        -1.5,
+                                        0.0,
+                                        -0.0,
+                                        1e-300};
     const auto n = static_cast<std::int64_t>(probes.size());
     Placed doubles = vector_of(ScalarType::float64, n);
     std::memcpy(doubles.array.data(), probes.data(), probes.size() * sizeof(double));
@@ -368,12 +397,13 @@ TEST_P(CopyCastOutOfRange, FloatToIntegerTruncatesSaturatesAndMapsNaNToZero) {
                 default: load(std::uint64_t{}); break;
             }
             const long double int64_min = -0x1p63L;
-            if (std::isnan(v)) expected = 0;
+            if (std::isnan(v))
+                expected = 0;
             else if (lo == 0 && v < 0) {  // unsigned: wraps from int64 as NumPy and PyTorch; 0 below int64
                 const long double r = std::fmod(std::trunc(v), hi + 1);
                 expected = v < int64_min ? 0 : (r < 0 ? r + (hi + 1) : r);
-            }
-            else expected = std::clamp(std::trunc(v), lo, hi);
+            } else
+                expected = std::clamp(std::trunc(v), lo, hi);
             EXPECT_EQ(actual, expected) << GetParam() << " " << static_cast<double>(v) << " -> " << int_name
                                         << " (probe " << probes[static_cast<std::size_t>(i)] << ")";
         }
@@ -434,7 +464,9 @@ struct TimeCase {
     std::vector<std::pair<std::int64_t, std::int64_t>> values;
 };
 
-void PrintTo(const TimeCase& c, std::ostream* os) { *os << c.kind << "8[" << c.from << "] -> " << c.kind << "8[" << c.to << "]"; }
+void PrintTo(const TimeCase& c, std::ostream* os) {
+    *os << c.kind << "8[" << c.from << "] -> " << c.kind << "8[" << c.to << "]";
+}
 
 const std::vector<TimeCase>& time_cases() {
     static const std::vector<TimeCase> cases = [] {
@@ -509,9 +541,11 @@ TEST(CopyTimeRules, OverflowGivesNaTWhereNumpyWraps) {
     const auto s = DType::datetime64(TimeUnit::s), ns = DType::datetime64(TimeUnit::ns);
     EXPECT_EQ(convert_counts(s, ns, {INT64_C(1) << 62, -(INT64_C(1) << 62), 9223372036, -9223372036, 9223372037}),
               (std::vector<std::int64_t>{INT64_MIN, INT64_MIN, 9223372036000000000, -9223372036000000000, INT64_MIN}));
-    EXPECT_EQ(convert_counts(DType::timedelta64(TimeUnit::Y), DType::timedelta64(TimeUnit::ns), {INT64_C(1) << 40, 292}),
-              (std::vector<std::int64_t>{INT64_MIN, INT64_C(292) * 31556952 * 1000000000}));
-    EXPECT_EQ(convert_counts(DType::datetime64(TimeUnit::Y), DType::datetime64(TimeUnit::ns), {INT64_C(1) << 62})[0], INT64_MIN);
+    EXPECT_EQ(
+        convert_counts(DType::timedelta64(TimeUnit::Y), DType::timedelta64(TimeUnit::ns), {INT64_C(1) << 40, 292}),
+        (std::vector<std::int64_t>{INT64_MIN, INT64_C(292) * 31556952 * 1000000000}));
+    EXPECT_EQ(convert_counts(DType::datetime64(TimeUnit::Y), DType::datetime64(TimeUnit::ns), {INT64_C(1) << 62})[0],
+              INT64_MIN);
 }
 
 TEST(CopyTimeRules, LargeCountsConvertExactlyWhereNumpyOverflowsInside) {
@@ -527,7 +561,8 @@ TEST(CopyTimeRules, LargeCountsConvertExactlyWhereNumpyOverflowsInside) {
               (std::vector<std::int64_t>{-1060614866966195292}));
     EXPECT_EQ(convert_counts(m8(TimeUnit::Y), m8(TimeUnit::D), {1000000000000003}),
               (std::vector<std::int64_t>{365242500000001095}));
-    EXPECT_EQ(convert_counts(m8(TimeUnit::W), m8(TimeUnit::Y), {INT64_MAX}), (std::vector<std::int64_t>{176769144494365881}));
+    EXPECT_EQ(convert_counts(m8(TimeUnit::W), m8(TimeUnit::Y), {INT64_MAX}),
+              (std::vector<std::int64_t>{176769144494365881}));
     EXPECT_EQ(convert_counts(M8(TimeUnit::ns), M8(TimeUnit::us), {-INT64_MAX}),
               (std::vector<std::int64_t>{-9223372036854776}));
     EXPECT_EQ(convert_counts(m8(TimeUnit::D), m8(TimeUnit::M), {100000000000000001}),
@@ -656,7 +691,8 @@ Placed numpy_layout(const LayoutCase& c) {
     const DType dtype = parse_dtype(c.dtype);
     Placed p{Buffer(std::max<std::int64_t>(c.buffer, 1)), Array()};
     for (std::int64_t i = 0; i < p.buffer.size(); ++i)
-        p.buffer.base()[i] = static_cast<std::byte>(dtype.type() == ScalarType::bool_ ? i % 3 % 2 : (i * 37 + 11) % 251);
+        p.buffer.base()[i] =
+            static_cast<std::byte>(dtype.type() == ScalarType::bool_ ? i % 3 % 2 : (i * 37 + 11) % 251);
     p.array = Array::wrap(p.buffer.base() + c.offset, dtype, c.shape, c.strides, Device::cpu(), false, nullptr);
     return p;
 }
@@ -675,7 +711,8 @@ void expect_same_elements(const Array& a, const Array& b) {
 TEST_P(CopyOrder, CopyAndAstypeStridesEqualNumpysEmptyLike) {
     const LayoutCase& c = GetParam();
     Placed src = numpy_layout(c);
-    const DType wide = src.array.dtype().kind() == DTypeKind::unicode ? DType::unicode(7) : DType(ScalarType::complex128);
+    const DType wide =
+        src.array.dtype().kind() == DTypeKind::unicode ? DType::unicode(7) : DType(ScalarType::complex128);
     for (const char o : {'K', 'A', 'C', 'F'}) {
         SCOPED_TRACE(std::string("order ") + o);
         const MemoryOrder order = parse_order(std::string_view(&o, 1));
@@ -793,7 +830,8 @@ TEST(CopyOverlap, SameViewIsANoOp) {
     EXPECT_EQ(v, (std::vector<std::int32_t>{3, 1, 4, 1, 5}));
 }
 
-// ---------------------------------------------------------------------------------------------- broadcasting and shapes
+// ---------------------------------------------------------------------------------------------- broadcasting and
+// shapes
 
 TEST(CopyBroadcast, ZeroDimensionalAndColumnSourcesFillTheDestination) {
     Placed scalar = place(ScalarType::int16, kDestinationLayouts[0], 1, 1);
@@ -832,9 +870,11 @@ TEST(CopyErrors, BadBroadcastNamesBothShapes) {
         Dims shape;
         const char* text;
     };
-    for (const Bad& bad : {Bad{{3}, "(3,)"}, Bad{{3, 4}, "(3, 4)"}, Bad{{2, 2, 4}, "(2, 2, 4)"}, Bad{{2, 3}, "(2, 3)"}}) {
+    for (const Bad& bad :
+         {Bad{{3}, "(3,)"}, Bad{{3, 4}, "(3, 4)"}, Bad{{2, 2, 4}, "(2, 2, 4)"}, Bad{{2, 3}, "(2, 3)"}}) {
         Placed src = place(ScalarType::float64, kDestinationLayouts[0], 1, 24);
-        const Array s = Array::wrap(src.array.data(), ScalarType::float64, bad.shape, {}, Device::cpu(), false, nullptr);
+        const Array s =
+            Array::wrap(src.array.data(), ScalarType::float64, bad.shape, {}, Device::cpu(), false, nullptr);
         try {
             copy_into(dst.array, s);
             ADD_FAILURE() << "no error for " << bad.text;
@@ -862,23 +902,26 @@ TEST(CopyErrors, ReadOnlyDestinationIsRefused) {
 
 TEST(CopyErrors, DevicesOtherThanTheHostAreRefused) {
     Placed mem = place(ScalarType::float32, kDestinationLayouts[0], 1, 4);
-    const Array on_gpu = Array::wrap(mem.array.data(), ScalarType::float32, Dims{4}, {}, Device{kDLCUDA, 0}, false, nullptr);
+    const Array on_gpu =
+        Array::wrap(mem.array.data(), ScalarType::float32, Dims{4}, {}, Device{kDLCUDA, 0}, false, nullptr);
     Placed host = place(ScalarType::float32, kDestinationLayouts[0], 1, 4);
-    const Array host1d = Array::wrap(host.array.data(), ScalarType::float32, Dims{4}, {}, Device::cpu(), false, nullptr);
+    const Array host1d =
+        Array::wrap(host.array.data(), ScalarType::float32, Dims{4}, {}, Device::cpu(), false, nullptr);
     EXPECT_NDB_ERROR(copy_into(on_gpu, host1d), ErrorKind::value);
     EXPECT_NDB_ERROR(copy_into(host1d, on_gpu), ErrorKind::value);
     EXPECT_NDB_ERROR(copy(on_gpu), ErrorKind::value);
     expect_untouched(mem.buffer);
     expect_untouched(host.buffer);
     // Pinned host memory is host-accessible.
-    const Array pinned = Array::wrap(mem.array.data(), ScalarType::float32, Dims{4}, {}, Device{kDLCUDAHost, 0}, false, nullptr);
+    const Array pinned =
+        Array::wrap(mem.array.data(), ScalarType::float32, Dims{4}, {}, Device{kDLCUDAHost, 0}, false, nullptr);
     EXPECT_NO_THROW(copy_into(host1d, pinned));
 }
 
 TEST(CopyErrors, ImpossibleCastsAreTypeErrorsBeforeAnyWrite) {
-    const std::vector<DType> numbers = {ScalarType::bool_, ScalarType::int32, ScalarType::uint8, ScalarType::float16,
-                                        ScalarType::bfloat16, ScalarType::float64, ScalarType::complex64,
-                                        ScalarType::float8_e5m2};
+    const std::vector<DType> numbers = {ScalarType::bool_,     ScalarType::int32,      ScalarType::uint8,
+                                        ScalarType::float16,   ScalarType::bfloat16,   ScalarType::float64,
+                                        ScalarType::complex64, ScalarType::float8_e5m2};
     const std::vector<DType> strings = {DType::bytes(4), DType::unicode(4)};
     const std::vector<DType> times = {DType::datetime64(TimeUnit::s), DType::timedelta64(TimeUnit::s)};
     std::vector<std::pair<DType, DType>> impossible;

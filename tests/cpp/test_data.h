@@ -38,10 +38,11 @@ template <class F>
 }
 
 /// EXPECT that `stmt` throws ndbridge::Error of `kind`; more context can be streamed in with <<.
-#define EXPECT_NDB_ERROR(stmt, kind) \
-    EXPECT_TRUE(::ndbridge::test::throws_error([&] { (void)(stmt); }, (kind), #stmt))
+#define EXPECT_NDB_ERROR(stmt, kind) EXPECT_TRUE(::ndbridge::test::throws_error([&] { (void)(stmt); }, (kind), #stmt))
 
-inline std::string data_path(std::string_view file) { return std::string(NDBRIDGE_TEST_DATA) + "/" + std::string(file); }
+inline std::string data_path(std::string_view file) {
+    return std::string(NDBRIDGE_TEST_DATA) + "/" + std::string(file);
+}
 
 /// The non-comment lines of a data file, split on whitespace; a " #" starts a trailing comment.
 inline std::vector<std::vector<std::string>> read_records(std::string_view file) {

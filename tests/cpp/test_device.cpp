@@ -33,9 +33,9 @@ TEST(FormatDevice, CpuHasNoOrdinalOthersAlwaysDo) {
 }
 
 TEST(FormatDevice, RoundTripsThroughParse) {
-    for (const char* text : {"cpu", "cuda:0", "cuda:7", "mps:0", "xpu:1", "rocm:2", "cuda_host:0", "cuda_managed:1",
-                             "opencl:0", "vulkan:0", "rocm_host:0", "ext_dev:0", "webgpu:0", "hexagon:0", "maia:0",
-                             "trn:1", "vpi:0"})
+    for (const char* text :
+         {"cpu", "cuda:0", "cuda:7", "mps:0", "xpu:1", "rocm:2", "cuda_host:0", "cuda_managed:1", "opencl:0",
+          "vulkan:0", "rocm_host:0", "ext_dev:0", "webgpu:0", "hexagon:0", "maia:0", "trn:1", "vpi:0"})
         EXPECT_EQ(to_string(parse_device(text)), text);
 }
 

@@ -26,12 +26,23 @@ struct DLCode {
     std::uint8_t bits;
 };
 constexpr DLCode kExpressible[] = {
-    {"bool", kDLBool, 8},         {"int8", kDLInt, 8},           {"int16", kDLInt, 16},
-    {"int32", kDLInt, 32},        {"int64", kDLInt, 64},         {"uint8", kDLUInt, 8},
-    {"uint16", kDLUInt, 16},      {"uint32", kDLUInt, 32},       {"uint64", kDLUInt, 64},
-    {"float16", kDLFloat, 16},    {"bfloat16", kDLBfloat, 16},   {"float32", kDLFloat, 32},
-    {"float64", kDLFloat, 64},    {"complex64", kDLComplex, 64}, {"complex128", kDLComplex, 128},
-    {"float8_e4m3fn", kDLFloat8_e4m3fn, 8}, {"float8_e5m2", kDLFloat8_e5m2, 8},
+    {"bool", kDLBool, 8},
+    {"int8", kDLInt, 8},
+    {"int16", kDLInt, 16},
+    {"int32", kDLInt, 32},
+    {"int64", kDLInt, 64},
+    {"uint8", kDLUInt, 8},
+    {"uint16", kDLUInt, 16},
+    {"uint32", kDLUInt, 32},
+    {"uint64", kDLUInt, 64},
+    {"float16", kDLFloat, 16},
+    {"bfloat16", kDLBfloat, 16},
+    {"float32", kDLFloat, 32},
+    {"float64", kDLFloat, 64},
+    {"complex64", kDLComplex, 64},
+    {"complex128", kDLComplex, 128},
+    {"float8_e4m3fn", kDLFloat8_e4m3fn, 8},
+    {"float8_e5m2", kDLFloat8_e5m2, 8},
 };
 
 /// A layout in elements: the test scales by the item size.
@@ -66,7 +77,8 @@ Array wrap_layout(Memory& mem, DType dtype, const ElementLayout& l, bool readonl
                   Device device = Device::cpu()) {
     Dims strides = l.strides;
     for (auto& s : strides) s *= dtype.itemsize();
-    return Array::wrap(mem.bytes + l.offset * dtype.itemsize(), dtype, l.shape, strides, device, readonly, std::move(owner));
+    return Array::wrap(mem.bytes + l.offset * dtype.itemsize(), dtype, l.shape, strides, device, readonly,
+                       std::move(owner));
 }
 
 /// A producer's tensor built by hand; its deleter counts calls and remembers the thread it ran on.
@@ -237,7 +249,8 @@ TEST(DLPackExport, DeviceIsCarriedAndNeverDereferenced) {
     {
         auto* fake = reinterpret_cast<std::byte*>(std::uintptr_t{0x7f0000001000});
         const Dims shape{4, 5}, strides{20, 4};
-        const Array a = Array::wrap(fake, ScalarType::float32, shape, strides, Device{kDLCUDA, 1}, false, counter.owner());
+        const Array a =
+            Array::wrap(fake, ScalarType::float32, shape, strides, Device{kDLCUDA, 1}, false, counter.owner());
         DLManagedTensorVersioned* t = export_dlpack_versioned(a);
         EXPECT_EQ(t->dl_tensor.device.device_type, kDLCUDA);
         EXPECT_EQ(t->dl_tensor.device.device_id, 1);
@@ -279,7 +292,8 @@ TEST(DLPackObstacles, NonNativeByteOrderIsRefusedWithoutLeaking) {
     }
     EXPECT_EQ(counter.calls.load(), 1);
     // One-byte types have no byte order: "non-native" int8 is exported.
-    const Array b = wrap_layout(mem, DType(ScalarType::int8).with_native_order(false), round_trip_layouts()[0], false, nullptr);
+    const Array b =
+        wrap_layout(mem, DType(ScalarType::int8).with_native_order(false), round_trip_layouts()[0], false, nullptr);
     EXPECT_EQ(dlpack_export_obstacle(b), nullptr);
     DLManagedTensorVersioned* t = export_dlpack_versioned(b);
     t->deleter(t);
@@ -290,7 +304,8 @@ TEST(DLPackObstacles, StridesThatAreNotWholeElementsAreRefused) {
     ReleaseCounter counter;
     {
         const Dims shape{3}, strides{6};  // float32 every 6 bytes
-        const Array a = Array::wrap(mem.bytes, ScalarType::float32, shape, strides, Device::cpu(), false, counter.owner());
+        const Array a =
+            Array::wrap(mem.bytes, ScalarType::float32, shape, strides, Device::cpu(), false, counter.owner());
         const char* why = dlpack_export_obstacle(a);
         ASSERT_NE(why, nullptr);
         EXPECT_NE(std::string(why).find("multiple of the item size"), std::string::npos) << why;
@@ -298,7 +313,8 @@ TEST(DLPackObstacles, StridesThatAreNotWholeElementsAreRefused) {
         EXPECT_NDB_ERROR(export_dlpack_legacy(a), ErrorKind::buffer);
         // The stride of an extent-1 axis is never used, so it is no obstacle.
         const Dims shape1{1, 3}, strides1{6, 4};
-        const Array b = Array::wrap(mem.bytes, ScalarType::float32, shape1, strides1, Device::cpu(), false, counter.owner());
+        const Array b =
+            Array::wrap(mem.bytes, ScalarType::float32, shape1, strides1, Device::cpu(), false, counter.owner());
         EXPECT_EQ(dlpack_export_obstacle(b), nullptr);
         const Array c = import_dlpack(export_dlpack_versioned(b));
         EXPECT_EQ(c.shape(), shape1);
@@ -308,8 +324,9 @@ TEST(DLPackObstacles, StridesThatAreNotWholeElementsAreRefused) {
 }
 
 TEST(DLPackObstacles, TypesDLPackCannotExpressAreRefusedWithoutLeaking) {
-    for (const DType dtype : {DType::datetime64(TimeUnit::ns), DType::timedelta64(TimeUnit::s), DType::datetime64(TimeUnit::generic),
-                              DType::bytes(5), DType::unicode(3), DType(ScalarType::longdouble), DType(ScalarType::clongdouble)}) {
+    for (const DType dtype :
+         {DType::datetime64(TimeUnit::ns), DType::timedelta64(TimeUnit::s), DType::datetime64(TimeUnit::generic),
+          DType::bytes(5), DType::unicode(3), DType(ScalarType::longdouble), DType(ScalarType::clongdouble)}) {
         SCOPED_TRACE(describe(dtype));
         Memory mem;
         ReleaseCounter counter;
@@ -491,18 +508,42 @@ const std::vector<BadTensor>& bad_tensors() {
         {"ndim_65", ErrorKind::buffer, [](DLTensor& t, Dims&, Dims&) { t.ndim = 65; }},
         {"null_shape", ErrorKind::buffer, [](DLTensor& t, Dims&, Dims&) { t.shape = nullptr; }},
         {"negative_extent", ErrorKind::buffer, [](DLTensor&, Dims& shape, Dims&) { shape[1] = -3; }},
-        {"unknown_dtype_code", ErrorKind::buffer, [](DLTensor& t, Dims&, Dims&) { t.dtype = {99, 32, 1}; }},
-        {"opaque_handle", ErrorKind::buffer, [](DLTensor& t, Dims&, Dims&) { t.dtype = {kDLOpaqueHandle, 64, 1}; }},
-        {"sub_byte_float4", ErrorKind::buffer, [](DLTensor& t, Dims&, Dims&) { t.dtype = {kDLFloat4_e2m1fn, 4, 1}; }},
-        {"lanes_2", ErrorKind::buffer, [](DLTensor& t, Dims&, Dims&) { t.dtype = {kDLFloat, 32, 2}; }},
-        {"bits_mismatch", ErrorKind::buffer, [](DLTensor& t, Dims&, Dims&) { t.dtype = {kDLFloat, 24, 1}; }},
-        {"bool_16_bits", ErrorKind::buffer, [](DLTensor& t, Dims&, Dims&) { t.dtype = {kDLBool, 16, 1}; }},
-        {"unknown_device_type_6", ErrorKind::value, [](DLTensor& t, Dims&, Dims&) { t.device.device_type = static_cast<DLDeviceType>(6); }},
-        {"unknown_device_type_31", ErrorKind::value, [](DLTensor& t, Dims&, Dims&) { t.device.device_type = static_cast<DLDeviceType>(31); }},
+        {"unknown_dtype_code", ErrorKind::buffer,
+         [](DLTensor& t, Dims&, Dims&) {
+             t.dtype = {99, 32, 1};
+         }},
+        {"opaque_handle", ErrorKind::buffer,
+         [](DLTensor& t, Dims&, Dims&) {
+             t.dtype = {kDLOpaqueHandle, 64, 1};
+         }},
+        {"sub_byte_float4", ErrorKind::buffer,
+         [](DLTensor& t, Dims&, Dims&) {
+             t.dtype = {kDLFloat4_e2m1fn, 4, 1};
+         }},
+        {"lanes_2", ErrorKind::buffer,
+         [](DLTensor& t, Dims&, Dims&) {
+             t.dtype = {kDLFloat, 32, 2};
+         }},
+        {"bits_mismatch", ErrorKind::buffer,
+         [](DLTensor& t, Dims&, Dims&) {
+             t.dtype = {kDLFloat, 24, 1};
+         }},
+        {"bool_16_bits", ErrorKind::buffer,
+         [](DLTensor& t, Dims&, Dims&) {
+             t.dtype = {kDLBool, 16, 1};
+         }},
+        {"unknown_device_type_6", ErrorKind::value,
+         [](DLTensor& t, Dims&, Dims&) { t.device.device_type = static_cast<DLDeviceType>(6); }},
+        {"unknown_device_type_31", ErrorKind::value,
+         [](DLTensor& t, Dims&, Dims&) { t.device.device_type = static_cast<DLDeviceType>(31); }},
         {"negative_device_id", ErrorKind::value, [](DLTensor& t, Dims&, Dims&) { t.device.device_id = -1; }},
         {"null_data_with_elements", ErrorKind::buffer, [](DLTensor& t, Dims&, Dims&) { t.data = nullptr; }},
-        {"shape_product_overflows", ErrorKind::overflow, [](DLTensor&, Dims& shape, Dims&) { shape = {INT64_C(1) << 40, INT64_C(1) << 40}; }},
-        {"element_stride_overflows_bytes", ErrorKind::overflow, [](DLTensor&, Dims&, Dims& strides) { strides[0] = INT64_MAX / 2; }},
+        {"shape_product_overflows", ErrorKind::overflow,
+         [](DLTensor&, Dims& shape, Dims&) {
+             shape = {INT64_C(1) << 40, INT64_C(1) << 40};
+         }},
+        {"element_stride_overflows_bytes", ErrorKind::overflow,
+         [](DLTensor&, Dims&, Dims& strides) { strides[0] = INT64_MAX / 2; }},
         {"shape_times_stride_overflows", ErrorKind::overflow,
          [](DLTensor&, Dims& shape, Dims& strides) {
              shape = {INT64_C(1) << 31, 3};

@@ -53,7 +53,8 @@ std::string param_name(const ::testing::TestParamInfo<DType>& info) {
 }
 
 bool has_typestr(DType d) {
-    return d.type() != ScalarType::bfloat16 && d.type() != ScalarType::float8_e4m3fn && d.type() != ScalarType::float8_e5m2;
+    return d.type() != ScalarType::bfloat16 && d.type() != ScalarType::float8_e4m3fn &&
+           d.type() != ScalarType::float8_e5m2;
 }
 
 bool has_pep3118(DType d) {
@@ -328,7 +329,8 @@ TEST(TimeUnits, RoundTripThroughTheirNames) {
     for (TimeUnit u : kUnits) EXPECT_EQ(parse_time_unit(to_string(u)), u);
     EXPECT_EQ(to_string(TimeUnit::generic), "");
     EXPECT_EQ(to_string(TimeUnit::us), "us");
-    for (const char* bad : {"x", "10s", "NS", "generic ", "sec", "μ"}) EXPECT_NDB_ERROR(parse_time_unit(bad), ErrorKind::type);
+    for (const char* bad : {"x", "10s", "NS", "generic ", "sec", "μ"})
+        EXPECT_NDB_ERROR(parse_time_unit(bad), ErrorKind::type);
 }
 
 TEST(StringDTypes, LengthsAreBounded) {
@@ -349,15 +351,33 @@ struct BadInput {
 
 TEST(MalformedTypestr, IsAnErrorOfTheRightKind) {
     const std::vector<BadInput> cases = {
-        {"", ErrorKind::type},          {"<", ErrorKind::type},         {"|", ErrorKind::type},
-        {"<f3", ErrorKind::type},       {"<f", ErrorKind::type},        {"f", ErrorKind::type},
-        {"<i3", ErrorKind::type},       {"b2", ErrorKind::type},        {"<c4", ErrorKind::type},
-        {"O", ErrorKind::type},         {"|O8", ErrorKind::type},       {"<V8", ErrorKind::type},
-        {"M8[10s]", ErrorKind::type},   {"M8[xx]", ErrorKind::type},    {"M8[ns", ErrorKind::type},
-        {"M8[ns]x", ErrorKind::type},   {"M4[ns]", ErrorKind::type},    {"m8[]]", ErrorKind::type},
-        {"i4[ns]", ErrorKind::type},    {"S0", ErrorKind::type},        {"U0", ErrorKind::type},
-        {"<f4 ", ErrorKind::type},      {"<<f4", ErrorKind::type},      {"x4", ErrorKind::type},
-        {"T{i:x:}", ErrorKind::type},   {"\xff\xfe", ErrorKind::type},  {std::string("f\0", 2), ErrorKind::type},
+        {"", ErrorKind::type},
+        {"<", ErrorKind::type},
+        {"|", ErrorKind::type},
+        {"<f3", ErrorKind::type},
+        {"<f", ErrorKind::type},
+        {"f", ErrorKind::type},
+        {"<i3", ErrorKind::type},
+        {"b2", ErrorKind::type},
+        {"<c4", ErrorKind::type},
+        {"O", ErrorKind::type},
+        {"|O8", ErrorKind::type},
+        {"<V8", ErrorKind::type},
+        {"M8[10s]", ErrorKind::type},
+        {"M8[xx]", ErrorKind::type},
+        {"M8[ns", ErrorKind::type},
+        {"M8[ns]x", ErrorKind::type},
+        {"M4[ns]", ErrorKind::type},
+        {"m8[]]", ErrorKind::type},
+        {"i4[ns]", ErrorKind::type},
+        {"S0", ErrorKind::type},
+        {"U0", ErrorKind::type},
+        {"<f4 ", ErrorKind::type},
+        {"<<f4", ErrorKind::type},
+        {"x4", ErrorKind::type},
+        {"T{i:x:}", ErrorKind::type},
+        {"\xff\xfe", ErrorKind::type},
+        {std::string("f\0", 2), ErrorKind::type},
         {"S99999999999999999999", ErrorKind::overflow},
         {"i99999999999999999999", ErrorKind::overflow},
         {"S1099511627777", ErrorKind::value},  // over the 2**40 limit on string lengths
@@ -368,15 +388,33 @@ TEST(MalformedTypestr, IsAnErrorOfTheRightKind) {
 
 TEST(MalformedPep3118, IsAnErrorOfTheRightKind) {
     const std::vector<BadInput> cases = {
-        {"", ErrorKind::value},        {"<", ErrorKind::value},         {"@=", ErrorKind::value},
-        {"5", ErrorKind::value},       {"Zq", ErrorKind::value},        {"Z", ErrorKind::value},
-        {"y", ErrorKind::value},       {"\xff", ErrorKind::value},      {std::string("\0", 1), ErrorKind::value},
-        {"0s", ErrorKind::value},      {"=n", ErrorKind::value},        {">N", ErrorKind::value},
-        {"T{i:x:}", ErrorKind::type},  {"2i", ErrorKind::type},         {"ii", ErrorKind::type},
-        {"(2)f", ErrorKind::type},     {"O", ErrorKind::type},          {"x", ErrorKind::type},
-        {"3x", ErrorKind::type},       {"P", ErrorKind::type},          {"&i", ErrorKind::type},
-        {":f:", ErrorKind::type},      {"i:name:", ErrorKind::type},    {"3c", ErrorKind::type},
-        {"5sx", ErrorKind::type},      {"dd", ErrorKind::type},         {"i i", ErrorKind::type},
+        {"", ErrorKind::value},
+        {"<", ErrorKind::value},
+        {"@=", ErrorKind::value},
+        {"5", ErrorKind::value},
+        {"Zq", ErrorKind::value},
+        {"Z", ErrorKind::value},
+        {"y", ErrorKind::value},
+        {"\xff", ErrorKind::value},
+        {std::string("\0", 1), ErrorKind::value},
+        {"0s", ErrorKind::value},
+        {"=n", ErrorKind::value},
+        {">N", ErrorKind::value},
+        {"T{i:x:}", ErrorKind::type},
+        {"2i", ErrorKind::type},
+        {"ii", ErrorKind::type},
+        {"(2)f", ErrorKind::type},
+        {"O", ErrorKind::type},
+        {"x", ErrorKind::type},
+        {"3x", ErrorKind::type},
+        {"P", ErrorKind::type},
+        {"&i", ErrorKind::type},
+        {":f:", ErrorKind::type},
+        {"i:name:", ErrorKind::type},
+        {"3c", ErrorKind::type},
+        {"5sx", ErrorKind::type},
+        {"dd", ErrorKind::type},
+        {"i i", ErrorKind::type},
         {"99999999999999999999s", ErrorKind::overflow},
         {"99999999999999999999", ErrorKind::overflow},
         {"1099511627777s", ErrorKind::value},
@@ -386,17 +424,49 @@ TEST(MalformedPep3118, IsAnErrorOfTheRightKind) {
 
 // The union of both lists, through every parser: whatever the grammar, a refusal is an ndbridge::Error.
 TEST(MalformedSpellings, AreRefusedByEveryParser) {
-    const std::vector<std::string> bad = {
-        "", "<", "<f3", "T{i:x:}", "2i", "ii", "(2)f", "Zq", "5", "O", "<V8", "M8[10s]", "M8[xx]", "S0",
-        "99999999999999999999s", "S99999999999999999999", "\xff\xfe\x80", std::string("i\0", 2), "}{", "[ns]",
-        "M8[", "<U", ">S-1", "U-5", "f-4", "i+4", "Z", "ZZf", "@", "==", "3", "((", "T{", "x", "0w"};
+    const std::vector<std::string> bad = {"",
+                                          "<",
+                                          "<f3",
+                                          "T{i:x:}",
+                                          "2i",
+                                          "ii",
+                                          "(2)f",
+                                          "Zq",
+                                          "5",
+                                          "O",
+                                          "<V8",
+                                          "M8[10s]",
+                                          "M8[xx]",
+                                          "S0",
+                                          "99999999999999999999s",
+                                          "S99999999999999999999",
+                                          "\xff\xfe\x80",
+                                          std::string("i\0", 2),
+                                          "}{",
+                                          "[ns]",
+                                          "M8[",
+                                          "<U",
+                                          ">S-1",
+                                          "U-5",
+                                          "f-4",
+                                          "i+4",
+                                          "Z",
+                                          "ZZf",
+                                          "@",
+                                          "==",
+                                          "3",
+                                          "((",
+                                          "T{",
+                                          "x",
+                                          "0w"};
     for (const std::string& s : bad) {
         for (int parser = 0; parser < 3; ++parser) {
             try {
                 const DType d = parser == 0 ? parse_typestr(s) : parser == 1 ? parse_pep3118(s) : parse_dtype(s);
                 ADD_FAILURE() << "parser " << parser << " accepted '" << s << "' as " << describe(d);
             } catch (const Error& e) {
-                EXPECT_TRUE(e.kind() == ErrorKind::type || e.kind() == ErrorKind::value || e.kind() == ErrorKind::overflow)
+                EXPECT_TRUE(e.kind() == ErrorKind::type || e.kind() == ErrorKind::value ||
+                            e.kind() == ErrorKind::overflow)
                     << to_string(e.kind());
             }
         }

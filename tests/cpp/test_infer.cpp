@@ -33,26 +33,102 @@ constexpr std::uint64_t kTwo63 = std::uint64_t{1} << 63;
 
 const std::vector<InferCase> kCases = {
     {"empty_is_float64", [](DTypeInference&) {}, ScalarType::float64},
-    {"bools", [](DTypeInference& i) { i.add_bool(); i.add_bool(); }, ScalarType::bool_},
-    {"ints", [](DTypeInference& i) { i.add_int(1); i.add_int(-5); }, ScalarType::int64},
-    {"bool_and_int", [](DTypeInference& i) { i.add_bool(); i.add_int(2); }, ScalarType::int64},
-    {"big_uint", [](DTypeInference& i) { i.add_int(1); i.add_big_uint(kTwo63); }, ScalarType::uint64},
-    {"int_and_float", [](DTypeInference& i) { i.add_int(1); i.add_float(); }, ScalarType::float64},
-    {"float_follows_default", [](DTypeInference& i) { i.add_float(); }, ScalarType::float32, ScalarType::float32},
-    {"complex", [](DTypeInference& i) { i.add_float(); i.add_complex(); }, ScalarType::complex128},
-    {"complex_follows_default_float", [](DTypeInference& i) { i.add_complex(); }, ScalarType::complex64, ScalarType::float32},
-    {"typed_float32_with_python_int", [](DTypeInference& i) { i.add_typed(ScalarType::float32); i.add_int(2); }, ScalarType::float32},
-    {"typed_float32_with_python_float", [](DTypeInference& i) { i.add_typed(ScalarType::float32); i.add_float(); }, ScalarType::float32},
-    {"typed_float32_with_python_complex", [](DTypeInference& i) { i.add_typed(ScalarType::float32); i.add_complex(); }, ScalarType::complex64},
-    {"typed_int8_with_python_float", [](DTypeInference& i) { i.add_typed(ScalarType::int8); i.add_float(); }, ScalarType::float64},
-    {"typed_int8_with_python_int", [](DTypeInference& i) { i.add_typed(ScalarType::int8); i.add_int(3); }, ScalarType::int8},
-    {"typed_bool_with_python_int", [](DTypeInference& i) { i.add_typed(ScalarType::bool_); i.add_int(3); }, ScalarType::int64},
-    {"typed_types_promote", [](DTypeInference& i) { i.add_typed(ScalarType::int16); i.add_typed(ScalarType::uint16); }, ScalarType::int32},
-    {"typed_non_native_becomes_native", [](DTypeInference& i) { i.add_typed(DType(ScalarType::float64).with_native_order(false)); },
+    {"bools",
+     [](DTypeInference& i) {
+         i.add_bool();
+         i.add_bool();
+     },
+     ScalarType::bool_},
+    {"ints",
+     [](DTypeInference& i) {
+         i.add_int(1);
+         i.add_int(-5);
+     },
+     ScalarType::int64},
+    {"bool_and_int",
+     [](DTypeInference& i) {
+         i.add_bool();
+         i.add_int(2);
+     },
+     ScalarType::int64},
+    {"big_uint",
+     [](DTypeInference& i) {
+         i.add_int(1);
+         i.add_big_uint(kTwo63);
+     },
+     ScalarType::uint64},
+    {"int_and_float",
+     [](DTypeInference& i) {
+         i.add_int(1);
+         i.add_float();
+     },
      ScalarType::float64},
-    {"unicode_takes_longest", [](DTypeInference& i) { i.add_string(true, 2); i.add_string(true, 5); }, DType::unicode(5)},
+    {"float_follows_default", [](DTypeInference& i) { i.add_float(); }, ScalarType::float32, ScalarType::float32},
+    {"complex",
+     [](DTypeInference& i) {
+         i.add_float();
+         i.add_complex();
+     },
+     ScalarType::complex128},
+    {"complex_follows_default_float", [](DTypeInference& i) { i.add_complex(); }, ScalarType::complex64,
+     ScalarType::float32},
+    {"typed_float32_with_python_int",
+     [](DTypeInference& i) {
+         i.add_typed(ScalarType::float32);
+         i.add_int(2);
+     },
+     ScalarType::float32},
+    {"typed_float32_with_python_float",
+     [](DTypeInference& i) {
+         i.add_typed(ScalarType::float32);
+         i.add_float();
+     },
+     ScalarType::float32},
+    {"typed_float32_with_python_complex",
+     [](DTypeInference& i) {
+         i.add_typed(ScalarType::float32);
+         i.add_complex();
+     },
+     ScalarType::complex64},
+    {"typed_int8_with_python_float",
+     [](DTypeInference& i) {
+         i.add_typed(ScalarType::int8);
+         i.add_float();
+     },
+     ScalarType::float64},
+    {"typed_int8_with_python_int",
+     [](DTypeInference& i) {
+         i.add_typed(ScalarType::int8);
+         i.add_int(3);
+     },
+     ScalarType::int8},
+    {"typed_bool_with_python_int",
+     [](DTypeInference& i) {
+         i.add_typed(ScalarType::bool_);
+         i.add_int(3);
+     },
+     ScalarType::int64},
+    {"typed_types_promote",
+     [](DTypeInference& i) {
+         i.add_typed(ScalarType::int16);
+         i.add_typed(ScalarType::uint16);
+     },
+     ScalarType::int32},
+    {"typed_non_native_becomes_native",
+     [](DTypeInference& i) { i.add_typed(DType(ScalarType::float64).with_native_order(false)); }, ScalarType::float64},
+    {"unicode_takes_longest",
+     [](DTypeInference& i) {
+         i.add_string(true, 2);
+         i.add_string(true, 5);
+     },
+     DType::unicode(5)},
     {"negatives_and_big_ints_beside_a_float_are_float64",
-     [](DTypeInference& i) { i.add_int(-1); i.add_big_uint(kTwo63); i.add_float(); }, ScalarType::float64},
+     [](DTypeInference& i) {
+         i.add_int(-1);
+         i.add_big_uint(kTwo63);
+         i.add_float();
+     },
+     ScalarType::float64},
     {"empty_string_is_length_one", [](DTypeInference& i) { i.add_string(false, 0); }, DType::bytes(1)},
 };
 

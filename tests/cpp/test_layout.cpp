@@ -79,8 +79,8 @@ TEST_P(NumpyLayout, ReshapeStridesEqualNumpysViewsAndRefuseItsCopies) {
     for (const auto& r : c.reshapes) {
         Dims strides;
         const bool view = reshape_strides(c.shape, c.strides, c.itemsize, r.shape, r.order, strides);
-        SCOPED_TRACE(::testing::Message() << "reshape " << shape_string(r.shape) << " order "
-                                          << static_cast<char>(r.order));
+        SCOPED_TRACE(::testing::Message()
+                     << "reshape " << shape_string(r.shape) << " order " << static_cast<char>(r.order));
         ASSERT_EQ(view, r.view) << (r.view ? "NumPy makes a view" : "NumPy must copy");
         if (!view) continue;
         ASSERT_EQ(strides.size(), r.shape.size());
@@ -211,9 +211,7 @@ TEST(CheckedSize, OverflowIsAnErrorEvenWithAZeroExtent) {
     EXPECT_EQ(checked_size(Dims{std::int64_t{1} << 31, std::int64_t{1} << 31}), std::int64_t{1} << 62);
 }
 
-TEST(CheckedSize, NegativeExtentIsAValueError) {
-    EXPECT_NDB_ERROR(checked_size(Dims{2, -1}), ErrorKind::value);
-}
+TEST(CheckedSize, NegativeExtentIsAValueError) { EXPECT_NDB_ERROR(checked_size(Dims{2, -1}), ErrorKind::value); }
 
 TEST(CheckedSize, MoreThan64DimensionsIsAValueError) {
     EXPECT_EQ(checked_size(Dims(64, 1)), 1);

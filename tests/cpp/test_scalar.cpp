@@ -47,7 +47,9 @@ std::vector<ScalarCase> scalar_cases() {
         {ScalarType::uint64, {std::numeric_limits<std::uint64_t>::max(), std::uint64_t{1} << 63, std::uint64_t{5}}},
         {ScalarType::float16, {1.5, -0.25, 65504.0, 0.0, -kInf, std::ldexp(1.0, -24)}},
         {ScalarType::bfloat16, {1.5, -3.0, 0.0078125, kInf, 3.3895313892515355e38}},
-        {ScalarType::float32, {static_cast<double>(0.1f), static_cast<double>(-1e30f), kInf, static_cast<double>(std::numeric_limits<float>::denorm_min())}},
+        {ScalarType::float32,
+         {static_cast<double>(0.1f), static_cast<double>(-1e30f), kInf,
+          static_cast<double>(std::numeric_limits<float>::denorm_min())}},
         {ScalarType::float64, {0.1, -1e300, 5e-324, -0.0}},
         {ScalarType::longdouble, {0.1, -2.5, 1e300}},
         {ScalarType::complex64, {std::complex<double>(1.5, -2.25), std::complex<double>(0.0, 1e-3f)}},
@@ -129,7 +131,8 @@ TEST(ScalarByteOrder, NonNativeStoresTheSwappedBytesOfTheNativeEncoding) {
             store_scalar(native, a.data(), v);
             store_scalar(c.dtype, b.data(), v);
             for (std::size_t g = 0; g < n; g += unit)
-                std::reverse(a.begin() + static_cast<std::ptrdiff_t>(g), a.begin() + static_cast<std::ptrdiff_t>(g + unit));
+                std::reverse(a.begin() + static_cast<std::ptrdiff_t>(g),
+                             a.begin() + static_cast<std::ptrdiff_t>(g + unit));
             EXPECT_EQ(a, b) << describe(c.dtype);
         }
         ++swapped;
@@ -370,7 +373,8 @@ TEST(Fill, WritesExactlyTheElementsOfAStridedView) {
 
 TEST(Fill, WritesTransposedNegativeAndZeroDimensionalViews) {
     const Array base = Array::zeros(ScalarType::int32, Dims{3, 4});
-    const Array t = base.index(std::vector<Index>{Slice{std::nullopt, std::nullopt, -1}, Slice{1, 3, std::nullopt}}).transpose();
+    const Array t =
+        base.index(std::vector<Index>{Slice{std::nullopt, std::nullopt, -1}, Slice{1, 3, std::nullopt}}).transpose();
     fill(t, 2.9);  // truncated to 2
     const Array one = base.index(std::vector<Index>{std::int64_t{0}, std::int64_t{3}});
     ASSERT_EQ(one.ndim(), 0);
@@ -412,7 +416,8 @@ TEST(Fill, DeviceMemoryIsNeverWrittenFromTheHost) {
     const Array dev = Array::wrap(base.data(), base.dtype(), base.shape(), {}, Device{kDLCUDA, 0}, false, base.owner());
     EXPECT_NDB_ERROR(fill(dev, std::int64_t{1}), ErrorKind::value);
     EXPECT_EQ(contents(base), std::vector<std::int32_t>(3, 0));
-    const Array pinned = Array::wrap(base.data(), base.dtype(), base.shape(), {}, Device{kDLCUDAHost, 0}, false, base.owner());
+    const Array pinned =
+        Array::wrap(base.data(), base.dtype(), base.shape(), {}, Device{kDLCUDAHost, 0}, false, base.owner());
     fill(pinned, std::int64_t{4});
     EXPECT_EQ(contents(base), std::vector<std::int32_t>(3, 4));
 }

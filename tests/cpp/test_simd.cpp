@@ -61,7 +61,8 @@ void add_f64_around(std::vector<std::byte>& out, const std::vector<double>& grid
         const double a = grid[i], b = grid[i + 1];
         if (!std::isfinite(a) || !std::isfinite(b)) continue;
         const double mid = (a + b) / 2;
-        for (double v : {a, mid, std::nextafter(mid, -INFINITY), std::nextafter(mid, INFINITY)}) append(out, v), append(out, -v);
+        for (double v : {a, mid, std::nextafter(mid, -INFINITY), std::nextafter(mid, INFINITY)})
+            append(out, v), append(out, -v);
     }
 }
 
@@ -91,28 +92,63 @@ std::vector<std::byte> probes(ScalarType from) {
             for (std::uint32_t b = 0; b < 256; ++b) append(out, static_cast<std::uint8_t>(b));
             return out;
         case ScalarType::float32: {
-            for (float v : {0.0f, -0.0f, INFINITY, -INFINITY, NAN, -NAN, std::numeric_limits<float>::max(),
-                            std::numeric_limits<float>::min(), std::numeric_limits<float>::denorm_min(), 2147483648.0f,
-                            -2147483648.0f, 2147483520.0f, -2147483904.0f, 65504.0f, 65520.0f, 65519.99f, 448.0f, 464.0f,
-                            57344.0f, 61440.0f, 3.3895314e38f, 3.4028235e38f})
+            for (float v : {0.0f,
+                            -0.0f,
+                            INFINITY,
+                            -INFINITY,
+                            NAN,
+                            -NAN,
+                            std::numeric_limits<float>::max(),
+                            std::numeric_limits<float>::min(),
+                            std::numeric_limits<float>::denorm_min(),
+                            2147483648.0f,
+                            -2147483648.0f,
+                            2147483520.0f,
+                            -2147483904.0f,
+                            65504.0f,
+                            65520.0f,
+                            65519.99f,
+                            448.0f,
+                            464.0f,
+                            57344.0f,
+                            61440.0f,
+                            3.3895314e38f,
+                            3.4028235e38f})
                 append(out, v), append(out, -v);
-            for (std::uint32_t nan : {0x7f800001u, 0x7fbfffffu, 0x7fc00001u, 0xff800001u, 0xffffffffu}) append(out, nan);
+            for (std::uint32_t nan : {0x7f800001u, 0x7fbfffffu, 0x7fc00001u, 0xff800001u, 0xffffffffu})
+                append(out, nan);
             add_f32_around(out, positive_grid<kernels::Float16Format>());
             add_f32_around(out, positive_grid<kernels::BFloat16Format>());
             add_f32_around(out, positive_grid<kernels::Float8E4M3FNFormat>());
             add_f32_around(out, positive_grid<kernels::Float8E5M2Format>());
-            for (int i = 0; i < 200000; ++i) append(out, static_cast<std::uint32_t>(rng()));  // any bit pattern
+            for (int i = 0; i < 200000; ++i) append(out, static_cast<std::uint32_t>(rng()));        // any bit pattern
             for (std::uint32_t b = 0; b < 4096; ++b) append(out, b), append(out, b | 0x80000000u);  // subnormals
             return out;
         }
         case ScalarType::float64: {
-            for (double v : std::initializer_list<double>{0.0, -0.0, INFINITY, -INFINITY, NAN, -NAN,
+            for (double v : std::initializer_list<double>{0.0,
+                                                          -0.0,
+                                                          INFINITY,
+                                                          -INFINITY,
+                                                          NAN,
+                                                          -NAN,
                                                           std::numeric_limits<double>::max(),
-                             std::numeric_limits<double>::min(), std::numeric_limits<double>::denorm_min(), 1e300, 3.5e38,
-                             3.4028235677973366e38, 2147483648.0, 2147483647.9, -2147483648.9, -2147483649.0, 65520.0,
-                             std::nextafter(65520.0, 0.0), 1.401298464324817e-45, 7.006492321624085e-46})
+                                                          std::numeric_limits<double>::min(),
+                                                          std::numeric_limits<double>::denorm_min(),
+                                                          1e300,
+                                                          3.5e38,
+                                                          3.4028235677973366e38,
+                                                          2147483648.0,
+                                                          2147483647.9,
+                                                          -2147483648.9,
+                                                          -2147483649.0,
+                                                          65520.0,
+                                                          std::nextafter(65520.0, 0.0),
+                                                          1.401298464324817e-45,
+                                                          7.006492321624085e-46})
                 append(out, v), append(out, -v);
-            for (std::uint64_t nan : {0x7ff0000000000001ull, 0x7ff8000000000001ull, 0xfff0000000000001ull, 0xffffffffffffffffull})
+            for (std::uint64_t nan :
+                 {0x7ff0000000000001ull, 0x7ff8000000000001ull, 0xfff0000000000001ull, 0xffffffffffffffffull})
                 append(out, nan);
             add_f64_around(out, positive_grid<kernels::Float16Format>());
             for (int i = 0; i < 100000; ++i) append(out, rng());
@@ -126,8 +162,9 @@ std::vector<std::byte> probes(ScalarType from) {
             for (int i = 0; i < 100000; ++i) append(out, static_cast<std::uint32_t>(rng()));
             return out;
         case ScalarType::int64:
-            for (std::int64_t v : {std::int64_t{0}, std::int64_t{-1}, INT64_MAX, INT64_MIN, std::int64_t{1} << 53,
-                                   (std::int64_t{1} << 53) + 1, -(std::int64_t{1} << 53) - 1, (std::int64_t{1} << 62) + 1025})
+            for (std::int64_t v :
+                 {std::int64_t{0}, std::int64_t{-1}, INT64_MAX, INT64_MIN, std::int64_t{1} << 53,
+                  (std::int64_t{1} << 53) + 1, -(std::int64_t{1} << 53) - 1, (std::int64_t{1} << 62) + 1025})
                 append(out, v);
             for (int i = 0; i < 100000; ++i) append(out, rng());
             for (int i = 0; i < 100000; ++i) append(out, static_cast<std::int64_t>(rng()) >> (rng() % 64));
@@ -190,7 +227,8 @@ TEST(SimdCast, StridedAndUnalignedRunsEqualScalar) {
     for (const Pair& p : vector_pairs()) {
         const auto ss = DType(p.from).itemsize(), ds = DType(p.to).itemsize();
         std::vector<std::byte> src = probes(p.from);
-        src.resize(static_cast<std::size_t>(std::min<std::int64_t>(static_cast<std::int64_t>(src.size()) / ss, 1000) * ss));
+        src.resize(
+            static_cast<std::size_t>(std::min<std::int64_t>(static_cast<std::int64_t>(src.size()) / ss, 1000) * ss));
         const std::int64_t n = static_cast<std::int64_t>(src.size()) / ss / 2;
         const CastLoop vec = kernels::simd_cast_loop(p.from, p.to);
         const CastLoop ref = kernels::scalar_cast_loop(p.from, p.to);

@@ -168,7 +168,8 @@ TEST_F(Threads, RandomDtypePairsAgreeOnAwkwardLayouts) {
         const std::int64_t item = from.itemsize();
         // A permuted, reversed, offset and unaligned view of the buffer: strides (item*63*7, -item, item*63).
         const Dims strides{item * 63 * 7, -item, item * 63};
-        const Array src = Array::wrap(buffer.data() + 1 + item * 8, from, shape, strides, Device::cpu(), false, nullptr);
+        const Array src =
+            Array::wrap(buffer.data() + 1 + item * 8, from, shape, strides, Device::cpu(), false, nullptr);
         SCOPED_TRACE(describe(from) + " -> " + describe(to));
         expect_threads_agree(src, to);
         expect_threads_agree(src.transpose(), to);

@@ -63,15 +63,16 @@ protected:
     }
 
     void expect_tiled_equals_elementwise(const Array& src, DType to) {
-        SCOPED_TRACE(describe(src.dtype()) + " -> " + describe(to) + " shape " + shape_string(src.shape()) + " strides " +
-                     shape_string(src.strides()));
+        SCOPED_TRACE(describe(src.dtype()) + " -> " + describe(to) + " shape " + shape_string(src.shape()) +
+                     " strides " + shape_string(src.strides()));
         const Array expected = elementwise(src, to);
         for (const int threads : {1, 2, 3}) {
             set_num_threads(threads);
             detail::set_parallel_grain(1);
             Array dst = Array::zeros(to, src.shape());
             copy_into(dst, src);
-            EXPECT_EQ(std::memcmp(dst.data(), expected.data(), static_cast<std::size_t>(dst.nbytes())), 0) << threads << " threads";
+            EXPECT_EQ(std::memcmp(dst.data(), expected.data(), static_cast<std::size_t>(dst.nbytes())), 0)
+                << threads << " threads";
         }
     }
 
@@ -108,13 +109,13 @@ TEST_F(Tiles, TransposesWithPartialTilesEqualTheElementwiseCopy) {
 TEST_F(Tiles, NegativeAndSteppedStridesEqualTheElementwiseCopy) {
     for (const auto& [from, to] : casts()) {
         const Array a = patterned(from, Dims{70, 90});
-        expect_tiled_equals_elementwise(a.index(std::vector<Index>{Slice{std::nullopt, std::nullopt, -1},
-                                                                  Slice{std::nullopt, std::nullopt, -2}})
-                                            .transpose(),
-                                        to);
-        expect_tiled_equals_elementwise(a.index(std::vector<Index>{Slice{1, std::nullopt, 3}, Slice{std::nullopt, std::nullopt, -1}})
-                                            .transpose(),
-                                        to);
+        expect_tiled_equals_elementwise(
+            a.index(std::vector<Index>{Slice{std::nullopt, std::nullopt, -1}, Slice{std::nullopt, std::nullopt, -2}})
+                .transpose(),
+            to);
+        expect_tiled_equals_elementwise(
+            a.index(std::vector<Index>{Slice{1, std::nullopt, 3}, Slice{std::nullopt, std::nullopt, -1}}).transpose(),
+            to);
     }
 }
 

@@ -1,7 +1,7 @@
 // A consumer of the installed core: builds an array, takes a view, checks a dtype round trip.
-#include <cstdio>
 #include <ndbridge/array.h>
 #include <ndbridge/dtype.h>
+#include <cstdio>
 
 int main() {
     const std::int64_t shape[] = {2, 3};
