@@ -129,24 +129,30 @@ nb::object plain_tensor(nb::handle obj, CopyMode copy, bool& fresh) {
 // After a failed export: a TypeError that names what the tensor is and what to do, for the torch
 // tensors DLPack cannot carry (sparse, quantized, meta, nested); false for anything else.
 bool explain_unsupported_tensor(nb::handle t) {
+    // PyTorch's exchange table lets a C++ exception out with its Python error indicator half set;
+    // the failure is being replaced here, so the indicator is cleared before asking anything.
+    PyErr_Clear();
     auto attr_true = [&](const char* name) {
         nb::object v = nb::steal(PyObject_GetAttrString(t.ptr(), name));
         if (!v.is_valid()) PyErr_Clear();
         return v.is_valid() && v.ptr() == Py_True;
     };
-    nb::object layout = nb::steal(PyObject_GetAttrString(t.ptr(), "layout"));
-    if (!layout.is_valid()) {
-        PyErr_Clear();
-        return false;
-    }
-    const std::string layout_name = nb::cast<std::string>(nb::str(layout));
+    auto attr_text = [&](const char* name) {  // str(t.<name>), "" when it cannot be had
+        nb::object v = nb::steal(PyObject_GetAttrString(t.ptr(), name));
+        nb::object text = v.is_valid() ? nb::steal(PyObject_Str(v.ptr())) : nb::object();
+        const char* utf8 = text.is_valid() ? PyUnicode_AsUTF8(text.ptr()) : nullptr;
+        if (utf8 == nullptr) PyErr_Clear();
+        return std::string(utf8 != nullptr ? utf8 : "");
+    };
+    const std::string layout_name = attr_text("layout");
+    if (layout_name.empty()) return false;
     std::string what, remedy;
     if (attr_true("is_nested"))
         what = "a nested tensor", remedy = ".to_padded_tensor(0.0) or .unbind()";
     else if (layout_name != "torch.strided")
         what = "a tensor with layout " + layout_name, remedy = ".to_dense()";
     else if (attr_true("is_quantized"))
-        what = "a quantized tensor (" + nb::cast<std::string>(nb::str(t.attr("dtype"))) + ")", remedy = ".dequantize()";
+        what = "a quantized tensor (" + attr_text("dtype") + ")", remedy = ".dequantize()";
     else if (attr_true("is_meta"))
         what = "a meta tensor (it has no data)", remedy = "a tensor on a real device";
     else
