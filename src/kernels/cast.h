@@ -97,6 +97,15 @@ D convert(S v) noexcept {
 template <class D, class S>
 void cast_loop(const std::byte* src, std::int64_t src_stride, std::byte* dst, std::int64_t dst_stride,
                std::int64_t n) noexcept {
+    if constexpr (std::is_same_v<S, bool>) {
+        // A bool element may hold any byte (a NumPy view of uint8 data, foreign memory); NumPy reads every
+        // nonzero byte as True. Loading such a byte as a C++ bool would be undefined, so it is read as a byte.
+        for (std::int64_t i = 0; i < n; ++i) {
+            const D out = convert<D>(std::to_integer<std::uint8_t>(src[i * src_stride]) != 0);
+            std::memcpy(dst + i * dst_stride, &out, sizeof(D));
+        }
+        return;
+    }
     if (src_stride == static_cast<std::int64_t>(sizeof(S)) && dst_stride == static_cast<std::int64_t>(sizeof(D)) &&
         reinterpret_cast<std::uintptr_t>(src) % alignof(S) == 0 &&
         reinterpret_cast<std::uintptr_t>(dst) % alignof(D) == 0) {

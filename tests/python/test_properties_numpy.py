@@ -115,8 +115,6 @@ for dtype in ["int8", "int32", "float64"]:
 """
 
 
-@pytest.mark.xfail(strict=True, reason="the cast kernels read bool elements as C++ bool (src/kernels/cast.h): bytes other "
-                                       "than 0 and 1 cast to 2 and 63 where NumPy gives 1, and UBSan aborts on the load")
 def test_bool_bytes_other_than_0_and_1_cast_as_numpy_does():
     # In a subprocess: under the sanitized build the undefined load aborts the process.
     run = subprocess.run([sys.executable, "-c", _BOOL_BYTES], capture_output=True, text=True, timeout=120)
