@@ -14,6 +14,7 @@
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define NDB_SIMD_X86 1
+#include <cpuid.h>
 #include <immintrin.h>
 #endif
 
@@ -484,7 +485,12 @@ bool simd_enabled() noexcept {
         const char* off = std::getenv("NDBRIDGE_DISABLE_SIMD");
         if (off != nullptr && *off != '\0' && std::string_view(off) != "0") return false;
         __builtin_cpu_init();
-        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c") && __builtin_cpu_supports("fma");
+        // AVX2 through the compiler (which also checks that the OS saves the YMM registers); F16C and
+        // FMA from CPUID leaf 1, ECX bits 29 and 12, since not every compiler names them for the builtin.
+        unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+        if (__get_cpuid(1, &eax, &ebx, &ecx, &edx) == 0) return false;
+        const bool f16c = (ecx & (1u << 29)) != 0, fma = (ecx & (1u << 12)) != 0;
+        return __builtin_cpu_supports("avx2") && f16c && fma;
     }();
     return enabled;
 }
