@@ -117,8 +117,7 @@ Probe probe(nb::handle obj);
 bool is_array_like(Kind kind) noexcept;
 /// Exactly numpy.ndarray (not a subclass), recognised by type identity once NumPy has been seen.
 bool is_exact_ndarray(nb::handle obj) noexcept;
-/// ndarray or a subclass / a NumPy scalar (np.generic), recognised without importing NumPy.
-bool is_numpy_array(nb::handle obj);
+/// A NumPy scalar (np.generic), recognised without importing NumPy.
 bool is_numpy_scalar(nb::handle obj);
 /// The exchange table a type publishes, when it is one ndbridge can read.
 const DLPackExchangeAPI* exchange_api_of(PyTypeObject* type);

@@ -136,10 +136,6 @@ bool is_array_like(Kind k) noexcept {
 
 bool is_exact_ndarray(nb::handle obj) noexcept { return ndarray_type != nullptr && Py_TYPE(obj.ptr()) == ndarray_type; }
 
-bool is_numpy_array(nb::handle obj) {
-    return is_exact_ndarray(obj) || type_derives_from(Py_TYPE(obj.ptr()), "numpy.ndarray");
-}
-
 bool is_numpy_scalar(nb::handle obj) { return type_derives_from(Py_TYPE(obj.ptr()), "numpy.generic"); }
 
 }  // namespace ndbridge::python
