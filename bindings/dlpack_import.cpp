@@ -1,6 +1,8 @@
 // DLPack in: the one place that asks a producer for a tensor (its C exchange API, or __dlpack__ with
 // the 1.x keywords and, for pre-1.0 producers only, the legacy call), imports capsules, and deals
 // with the PyTorch state DLPack cannot carry. asarray and from_dlpack both come through here.
+#include <cstdint>
+#include <iterator>
 #include <string>
 #include <string_view>
 
@@ -126,6 +128,47 @@ nb::object plain_tensor(nb::handle obj, CopyMode copy, bool& fresh) {
     return t;
 }
 
+// A CPU torch tensor can be resized in place (t.resize_), which frees the memory an alias reads.
+// PyTorch refuses the resize once the storage is marked non-resizable, and Tensor.numpy() is the one
+// call of its Python API that marks it (it protects PyTorch's own NumPy views that way). So a shared
+// tensor goes through numpy() once, through a same-size integer view for dtypes NumPy lacks (bfloat16,
+// float8, complex32); the tensor object then remembers the data pointer it was pinned at, so
+// converting it again costs one attribute lookup. Empty tensors are not pinned: no memory is read.
+void pin_torch_storage(nb::handle original, nb::handle source, const Array& a) {
+    static PyObject* const pinned_at = interned("_ndbridge_pinned_at");
+    static PyObject* const numpy = interned("numpy");
+    static PyObject* const view = interned("view");
+    if (a.size() == 0 || !a.device().is_cpu()) return;
+    nb::object torch = loaded_module("torch");
+    if (!torch.is_valid()) return;
+    static PyObject* tensor_type = nullptr;  // torch.Tensor, kept for the life of the process
+    if (tensor_type == nullptr) tensor_type = torch.attr("Tensor").inc_ref().ptr();
+    if (!PyObject_TypeCheck(source.ptr(), reinterpret_cast<PyTypeObject*>(tensor_type))) return;
+    const auto address = static_cast<unsigned long long>(reinterpret_cast<std::uintptr_t>(a.data()));
+    nb::object memo = nb::steal(PyObject_GetAttr(original.ptr(), pinned_at));
+    if (!memo.is_valid())
+        PyErr_Clear();
+    else if (PyLong_Check(memo.ptr()) && PyLong_AsUnsignedLongLong(memo.ptr()) == address)
+        return;
+    PyErr_Clear();
+    nb::object as_numpy = nb::steal(PyObject_CallMethodNoArgs(source.ptr(), numpy));
+    if (!as_numpy.is_valid()) {  // a dtype NumPy lacks: the same bytes as integers, the same storage
+        PyErr_Clear();
+        static const char* const kSameSize[] = {nullptr, "uint8", "int16", nullptr, "int32",
+                                                nullptr, nullptr, nullptr, "int64"};
+        const std::size_t size = a.itemsize();
+        if (size >= std::size(kSameSize) || kSameSize[size] == nullptr)
+            fail(ErrorKind::type, "cannot protect this ", py_type_name(original), " of ", name(a.dtype()),
+                 " against resizing under the alias (Tensor.numpy() refused it); convert with copy=True");
+        nb::object as_ints =
+            nb::steal(PyObject_CallMethodOneArg(source.ptr(), view, torch.attr(kSameSize[size]).ptr()));
+        if (as_ints.is_valid()) as_numpy = nb::steal(PyObject_CallMethodNoArgs(as_ints.ptr(), numpy));
+        if (!as_numpy.is_valid()) throw nb::python_error();
+    }
+    nb::object value = nb::steal(PyLong_FromUnsignedLongLong(address));
+    if (PyObject_SetAttr(original.ptr(), pinned_at, value.ptr()) != 0) PyErr_Clear();  // no __dict__: pin each time
+}
+
 // After a failed export: a TypeError that names what the tensor is and what to do, for the torch
 // tensors DLPack cannot carry (sparse, quantized, meta, nested); false for anything else.
 bool explain_unsupported_tensor(nb::handle t) {
@@ -209,12 +252,16 @@ Array read_dlpack_producer(nb::handle obj, const Probe& p, const ConversionReque
         }
     }
     try {
+        Array a;
         if (p.kind == Kind::exchange_api) {
             DLManagedTensorVersioned* out = nullptr;
             if (p.api->managed_tensor_from_py_object_no_sync(source.ptr(), &out) != 0) throw nb::python_error();
-            return import_dlpack(out);
+            a = import_dlpack(out);
+        } else {
+            a = import_capsule(request_capsule(source, std::nullopt));
         }
-        return import_capsule(request_capsule(source, std::nullopt));
+        if (!fresh) pin_torch_storage(obj, source, a);
+        return a;
     } catch (...) {
         if (!explain_unsupported_tensor(source)) throw;
         throw;  // not reached: explain_unsupported_tensor raises when it recognises the tensor

@@ -209,9 +209,48 @@ _RESIZE_UNDER_VIEW = textwrap.dedent("""
 """)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 item 1: ndbridge does not mark a shared torch storage non-resizable "
-                                       "(t.numpy() does, through StorageImpl::set_resizable(false)), so resize_ frees "
-                                       "memory under a live view")
 def test_resizing_a_torch_tensor_under_a_live_view_is_refused():
     run = subprocess.run([sys.executable, "-c", _RESIZE_UNDER_VIEW], capture_output=True, text=True, timeout=120)
     assert run.returncode == 0 and "refused:" in run.stdout, (run.returncode, run.stderr[-500:])
+
+
+@pytest.mark.parametrize("dtype", ["float64", "bool", "int8", "uint16", "float16", "bfloat16", "float8_e4m3fn"])
+@pytest.mark.parametrize("make", [lambda t: t, lambda t: t[::2], lambda t: t.view(4, -1).T])
+def test_every_shared_torch_storage_is_made_non_resizable(dtype, make):
+    # bfloat16 and float8 have no NumPy dtype: they are pinned through a same-size integer view.
+    # (A refused resize_ leaves PyTorch's tensor with the new sizes over the old storage, PyTorch's own
+    # state; the tensors are not read after it, the alias is.)
+    t = torch.arange(64).to(getattr(torch, dtype))
+    v = make(t)
+    x = ndb.asarray(v)
+    assert x.data_ptr == v.data_ptr()
+    expected = v.to(torch.float32).tolist()
+    with pytest.raises(RuntimeError, match="not resizable"):
+        v.resize_(10**6)
+    assert np.asarray(ndb.asarray(x, dtype="float32")).tolist() == expected
+
+
+def test_only_storages_read_in_place_are_pinned():
+    # A copy reads the source in place too, with the GIL released, so it pins as well; empty tensors and
+    # lazily conjugated ones (resolved into a fresh tensor first) leave the user's storage resizable.
+    t = torch.arange(8.0)
+    ndb.asarray(t, copy=True)
+    assert not t.untyped_storage().resizable()
+    e = torch.empty(0)
+    ndb.asarray(e)
+    e.resize_(100)
+    z = torch.arange(4.0).to(torch.complex64)
+    ndb.asarray(z.conj())  # a lazy conjugate is resolved into a copy: z's storage is not aliased
+    assert z.untyped_storage().resizable()
+    assert e.shape == (100,)
+
+
+def test_pinning_is_remembered_per_tensor_and_follows_its_data():
+    t = torch.arange(8.0)
+    ndb.asarray(t)
+    assert t._ndbridge_pinned_at == t.data_ptr()
+    t.set_(torch.arange(16.0).untyped_storage())  # a new storage: pinned again on the next conversion
+    assert t.untyped_storage().resizable()
+    x = ndb.asarray(t)
+    assert t._ndbridge_pinned_at == t.data_ptr() == x.data_ptr
+    assert not t.untyped_storage().resizable()
