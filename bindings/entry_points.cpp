@@ -71,7 +71,10 @@ nb::object convert_object(nb::handle obj, ConversionRequest req, Target target, 
         case Kind::sequence: {
             check_readable(obj, req,
                            object_array ? "an object array (it holds Python objects, not values)" : "not an array");
-            if (target == Target::torch) req.default_float = torch_default_float();
+            if (target == Target::torch) {
+                req.default_float = torch_default_float();
+                req.promotion = Promotion::torch;
+            }
             Array a = object_array ? read_object_array(obj, req) : read_sequence(obj, req);
             // Built in C order in the final dtype, which every target holds; F is one more layout pass.
             if (req.order == MemoryOrder::F && !a.is_f_contiguous())

@@ -63,7 +63,7 @@ public:
                 index_.clear();  // the interrupted fill left its position behind
                 ancestors_.clear();
                 walk(top, 0, nullptr, Mode::infer);
-                dtype = infer_.result(req_.default_float);
+                dtype = infer_.result(req_.default_float, req_.promotion);
             }
         }
         return fill_all(top, dtype, false);
@@ -134,13 +134,13 @@ private:
         if (first_leaf_dtype_) return first_leaf_dtype_->with_native_order();
         DTypeInference one;
         add_scalar(one, leaf);
-        return one.result(req_.default_float);
+        return one.result(req_.default_float, req_.promotion);
     }
 
     // Adds a scalar leaf to an inference; Error(type) for anything that is not a scalar.
     void add_scalar(DTypeInference& inf, nb::handle o) const {
         PyObject* p = o.ptr();
-        // First: np.float64 and np.complex128 subclass Python float/complex but are typed, not weak.
+        // First: np.float64 and np.complex128 subclass Python float/complex but are typed: they keep their dtype.
         if (probe(o).kind == Kind::numpy_scalar) return inf.add_typed(read_numpy_scalar(o).dtype());
         if (PyBool_Check(p)) return inf.add_bool();
         if (PyLong_Check(p)) {
@@ -335,7 +335,7 @@ private:
 
     void check_fits_typed(DType t) {
         if (!guessing_) return;
-        if (promote_types(out_.dtype(), t) != out_.dtype()) throw Restart{};
+        if (promote_types(out_.dtype(), t, req_.promotion) != out_.dtype()) throw Restart{};
     }
 
     // Writes one scalar leaf. While guessing, a leaf that the guessed dtype cannot hold restarts the read.
@@ -356,24 +356,19 @@ private:
         store_scalar(out_.dtype(), dst, scalar_from_object(o));
     }
 
-    // A Python scalar the guessed dtype holds as it is (weak typing: ints in a float array, ...).
+    // A Python scalar the guessed dtype holds as it is: the promotion with the scalar's own dtype (what
+    // it gives alone) leaves the guess unchanged. Strings: the guessed length holds them.
     bool fits_python_scalar(nb::handle o) const {
         const DType d = out_.dtype();
         PyObject* p = o.ptr();
-        if (PyBool_Check(p)) return d.is_numeric();
-        if (PyLong_Check(p)) {
-            if (d.is_floating() || d.is_complex()) return true;
-            if (!d.is_integer()) return false;
-            int overflow = 0;
-            const long long v = PyLong_AsLongLongAndOverflow(p, &overflow);
-            if (overflow != 0) return d.type() == ScalarType::uint64 && overflow > 0;
-            return d.type() == ScalarType::int64 || (d.type() == ScalarType::uint64 && v >= 0);
-        }
-        if (PyFloat_Check(p)) return d.is_floating() || d.is_complex();
-        if (PyComplex_Check(p)) return d.is_complex();
         if (PyUnicode_Check(p)) return d.kind() == DTypeKind::unicode && PyUnicode_GetLength(p) <= d.length();
         if (PyBytes_Check(p)) return d.kind() == DTypeKind::bytes && PyBytes_GET_SIZE(p) <= d.length();
-        return false;
+        if (!d.is_numeric()) return false;
+        if (PyBool_Check(p)) return true;
+        if (PyFloat_Check(p) && d == req_.default_float) return true;  // the common case, without a promotion
+        DTypeInference alone;
+        add_scalar(alone, o);
+        return promote_types(d, alone.result(req_.default_float, req_.promotion), req_.promotion) == d;
     }
 
     ConversionRequest req_;

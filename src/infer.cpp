@@ -19,6 +19,15 @@ ScalarType complex_like(DType f) {
 
 }  // namespace
 
+DType promote_types(DType a, DType b, Promotion rule) {
+    if (rule == Promotion::torch) {
+        const auto exact = [](DType d) { return d.is_integer() || d.kind() == DTypeKind::boolean; };
+        if (exact(a) && (b.is_floating() || b.is_complex())) return b.with_native_order();
+        if (exact(b) && (a.is_floating() || a.is_complex())) return a.with_native_order();
+    }
+    return promote_types(a, b);
+}
+
 void DTypeInference::add_int(std::int64_t value) noexcept {
     seen_int_ = true;
     most_negative_ = std::min(most_negative_, value);
@@ -42,8 +51,9 @@ bool DTypeInference::empty() const noexcept {
     return !seen_bool_ && !seen_int_ && !seen_float_ && !seen_complex_ && !typed_ && !seen_bytes_ && !seen_unicode_;
 }
 
-DType DTypeInference::result(DType default_float) const {
-    const bool numbers = seen_bool_ || seen_int_ || seen_float_ || seen_complex_ || (typed_ && typed_->is_numeric());
+DType DTypeInference::result(DType default_float, Promotion rule) const {
+    const bool python_numbers = seen_bool_ || seen_int_ || seen_float_ || seen_complex_;
+    const bool numbers = python_numbers || (typed_ && typed_->is_numeric());
     const bool strings = seen_bytes_ || seen_unicode_ || (typed_ && typed_->is_string());
     if (seen_bytes_ && seen_unicode_)
         fail(ErrorKind::type,
@@ -62,28 +72,23 @@ DType DTypeInference::result(DType default_float) const {
         }
         return unicode ? DType::unicode(length) : DType::bytes(length);
     }
-    const bool integer_result =
-        !seen_float_ && !seen_complex_ && (!typed_ || typed_->is_integer() || typed_->kind() == DTypeKind::boolean);
-    if (integer_result && most_negative_ < 0 && largest_big_ != 0)
+    // The Python scalars alone. Negatives beside integers >= 2**63 fit no integer dtype; they are an
+    // error without typed elements and Python floats, which make the result floating (NumPy: float64).
+    const bool both_signs = most_negative_ < 0 && largest_big_ != 0;
+    DType python = ScalarType::bool_;
+    if (seen_complex_) {
+        python = complex_like(default_float);  // complex follows the default float (PyTorch)
+    } else if (seen_float_) {
+        python = default_float;
+    } else if (seen_int_) {
+        python = largest_big_ == 0 ? ScalarType::int64 : both_signs ? ScalarType::float64 : ScalarType::uint64;
+    }
+    if (!python_numbers) return typed_ ? *typed_ : DType(ScalarType::float64);  // empty: float64, as NumPy, PyTorch
+    if (typed_) return promote_types(*typed_, python, rule);
+    if (both_signs && !seen_float_ && !seen_complex_)
         fail(ErrorKind::overflow, "the integers ", most_negative_, " and ", largest_big_,
              " need both a signed type and uint64; no integer dtype holds both");
-    if (typed_) {
-        // Weak Python scalars: they raise the kind of the typed result, never its precision.
-        DType t = *typed_;
-        if (seen_complex_ && !t.is_complex()) {
-            t = t.is_floating() ? DType(complex_like(t)) : DType(ScalarType::complex128);
-        } else if (seen_float_ && !t.is_floating() && !t.is_complex()) {
-            t = ScalarType::float64;
-        } else if (seen_int_ && t.kind() == DTypeKind::boolean) {
-            t = largest_big_ != 0 ? ScalarType::uint64 : ScalarType::int64;
-        }
-        return t;
-    }
-    if (seen_complex_) return complex_like(default_float);  // complex follows the default float (PyTorch)
-    if (seen_float_) return default_float;
-    if (seen_int_) return largest_big_ != 0 ? ScalarType::uint64 : ScalarType::int64;
-    if (seen_bool_) return ScalarType::bool_;
-    return ScalarType::float64;  // empty: NumPy's and PyTorch's choice
+    return python;
 }
 
 }  // namespace ndbridge

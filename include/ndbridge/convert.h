@@ -10,6 +10,7 @@
 #include <string>
 
 #include "ndbridge/array.h"
+#include "ndbridge/infer.h"
 
 namespace ndbridge {
 
@@ -44,6 +45,8 @@ struct ConversionRequest {
     /// The dtype of Python floats and of empty sequences, which have no dtype of their own
     /// (float64, or torch.get_default_dtype() when the result is a torch tensor).
     DType default_float = ScalarType::float64;
+    /// How typed elements of a sequence promote with its Python scalars (PyTorch's table for torch results).
+    Promotion promotion = Promotion::numpy;
 };
 
 /// Why a copy is needed, as a code (cheap: no message is made on the per-call path).

@@ -3,10 +3,10 @@
 // DESIGN §4's defaults: bool -> bool; int -> int64, or uint64 when some value is >= 2**63 and none is
 // negative; float -> float64 (or the caller's default, torch's get_default_dtype()); complex ->
 // complex128; promotion bool < int < float < complex; empty -> float64. Elements that carry a dtype
-// (NumPy scalars, arrays inside a sequence) keep it, and Python scalars mixed with them are "weak",
-// NEP 50's rule for Python scalars in NumPy operations (np.array and torch.asarray do not apply it to
-// sequences; ndbridge does, so typed data keeps its precision): they raise the kind, not the
-// precision — [float32(1), 2] is float32, [int8(1), 2.5] is float64, [float32(1), 1j] is complex64.
+// (NumPy scalars, arrays inside a sequence) keep it, and Python scalars mixed with them promote as the
+// dtype they have alone, as np.array does: [float32(1), 2] is float64, [int8(1), True] is int8. For a
+// torch result the table is PyTorch's (torch.tensor), where a floating type beside integers wins as it
+// is and Python floats are the default float: [float32(1), 2] is float32 there.
 // Strings make S/U dtypes of the longest length and never mix with numbers, nor bytes with str.
 // Negatives beside integers >= 2**63 are an overflow only when the result is an integer dtype.
 #pragma once
@@ -17,6 +17,13 @@
 #include "ndbridge/dtype.h"
 
 namespace ndbridge {
+
+/// How typed elements and Python scalars combine: NumPy's promotion table, or PyTorch's, which differs
+/// where integers or bool meet floating or complex types: the floating/complex type wins unchanged.
+enum class Promotion : std::uint8_t { numpy, torch };
+
+/// promote_types (dtype.h) under `rule`.
+DType promote_types(DType a, DType b, Promotion rule);
 
 class DTypeInference {
 public:
@@ -35,7 +42,7 @@ public:
     bool empty() const noexcept;
     /// The dtype for everything seen. Error(overflow) naming both values when negatives meet values
     /// >= 2**63; Error(type) when strings meet numbers.
-    DType result(DType default_float = ScalarType::float64) const;
+    DType result(DType default_float = ScalarType::float64, Promotion rule = Promotion::numpy) const;
 
 private:
     bool seen_bool_ = false, seen_int_ = false, seen_float_ = false, seen_complex_ = false;

@@ -1,5 +1,5 @@
-// Default dtypes of scalars and sequences (infer.h): DESIGN §4's table, and NEP 50's weak Python
-// scalars when elements carry their own dtype.
+// Default dtypes of scalars and sequences (infer.h): DESIGN §4's table, and Python scalars beside
+// typed elements promoting as np.array promotes them (torch.tensor's table for torch results).
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -18,6 +18,7 @@ struct InferCase {
     std::function<void(DTypeInference&)> add;
     DType expected;
     DType default_float = ScalarType::float64;
+    Promotion rule = Promotion::numpy;
 };
 
 class DTypeInferenceTable : public ::testing::TestWithParam<InferCase> {};
@@ -25,8 +26,8 @@ class DTypeInferenceTable : public ::testing::TestWithParam<InferCase> {};
 TEST_P(DTypeInferenceTable, GivesTheDocumentedDtype) {
     DTypeInference inf;
     GetParam().add(inf);
-    EXPECT_EQ(inf.result(GetParam().default_float), GetParam().expected)
-        << "got " << describe(inf.result(GetParam().default_float));
+    EXPECT_EQ(inf.result(GetParam().default_float, GetParam().rule), GetParam().expected)
+        << "got " << describe(inf.result(GetParam().default_float, GetParam().rule));
 }
 
 constexpr std::uint64_t kTwo63 = std::uint64_t{1} << 63;
@@ -77,37 +78,104 @@ const std::vector<InferCase> kCases = {
          i.add_typed(ScalarType::float32);
          i.add_int(2);
      },
-     ScalarType::float32},
+     ScalarType::float64, ScalarType::float64, Promotion::numpy},
     {"typed_float32_with_python_float",
      [](DTypeInference& i) {
          i.add_typed(ScalarType::float32);
          i.add_float();
      },
-     ScalarType::float32},
+     ScalarType::float64, ScalarType::float64, Promotion::numpy},
     {"typed_float32_with_python_complex",
      [](DTypeInference& i) {
          i.add_typed(ScalarType::float32);
          i.add_complex();
      },
-     ScalarType::complex64},
+     ScalarType::complex128, ScalarType::float64, Promotion::numpy},
     {"typed_int8_with_python_float",
      [](DTypeInference& i) {
          i.add_typed(ScalarType::int8);
          i.add_float();
      },
-     ScalarType::float64},
+     ScalarType::float64, ScalarType::float64, Promotion::numpy},
     {"typed_int8_with_python_int",
      [](DTypeInference& i) {
          i.add_typed(ScalarType::int8);
          i.add_int(3);
      },
-     ScalarType::int8},
+     ScalarType::int64, ScalarType::float64, Promotion::numpy},
+    {"typed_int8_with_python_bool",
+     [](DTypeInference& i) {
+         i.add_typed(ScalarType::int8);
+         i.add_bool();
+     },
+     ScalarType::int8, ScalarType::float64, Promotion::numpy},
     {"typed_bool_with_python_int",
      [](DTypeInference& i) {
          i.add_typed(ScalarType::bool_);
          i.add_int(3);
      },
-     ScalarType::int64},
+     ScalarType::int64, ScalarType::float64, Promotion::numpy},
+    {"typed_uint64_with_python_int",
+     [](DTypeInference& i) {
+         i.add_typed(ScalarType::uint64);
+         i.add_int(3);
+     },
+     ScalarType::float64, ScalarType::float64, Promotion::numpy},
+    {"typed_uint8_with_python_big_int",
+     [](DTypeInference& i) {
+         i.add_typed(ScalarType::uint8);
+         i.add_big_uint(kTwo63);
+     },
+     ScalarType::uint64, ScalarType::float64, Promotion::numpy},
+    {"typed_int8_with_both_signs_is_float64",
+     [](DTypeInference& i) {
+         i.add_typed(ScalarType::int8);
+         i.add_int(-1);
+         i.add_big_uint(kTwo63);
+     },
+     ScalarType::float64, ScalarType::float64, Promotion::numpy},
+    {"torch_typed_float32_with_python_int",
+     [](DTypeInference& i) {
+         i.add_typed(ScalarType::float32);
+         i.add_int(2);
+     },
+     ScalarType::float32, ScalarType::float32, Promotion::torch},
+    {"torch_typed_float16_with_python_float",
+     [](DTypeInference& i) {
+         i.add_typed(ScalarType::float16);
+         i.add_float();
+     },
+     ScalarType::float32, ScalarType::float32, Promotion::torch},
+    {"torch_typed_float32_with_python_float_default_float64",
+     [](DTypeInference& i) {
+         i.add_typed(ScalarType::float32);
+         i.add_float();
+     },
+     ScalarType::float64, ScalarType::float64, Promotion::torch},
+    {"torch_typed_int8_with_python_float",
+     [](DTypeInference& i) {
+         i.add_typed(ScalarType::int8);
+         i.add_float();
+     },
+     ScalarType::float32, ScalarType::float32, Promotion::torch},
+    {"torch_typed_int8_with_python_int",
+     [](DTypeInference& i) {
+         i.add_typed(ScalarType::int8);
+         i.add_int(2);
+     },
+     ScalarType::int64, ScalarType::float32, Promotion::torch},
+    {"torch_typed_complex64_with_python_float",
+     [](DTypeInference& i) {
+         i.add_typed(ScalarType::complex64);
+         i.add_float();
+     },
+     ScalarType::complex64, ScalarType::float32, Promotion::torch},
+    {"torch_typed_int64_with_python_complex",
+     [](DTypeInference& i) {
+         i.add_typed(ScalarType::int64);
+         i.add_complex();
+     },
+     ScalarType::complex64, ScalarType::float32, Promotion::torch},
     {"typed_types_promote",
      [](DTypeInference& i) {
          i.add_typed(ScalarType::int16);

@@ -135,6 +135,30 @@ def test_python_floats_follow_torch_default_dtype():
     assert ndb.asarray([1.5, 2.0]).dtype == ndb.float64
 
 
+TYPED_AND_PYTHON = [
+    [np.float32(1), 1.0], [np.float32(1), 2], [np.float16(1), 1.0], [np.int8(1), 2], [np.int8(1), 2.5],
+    [np.float32(1), 1j], [np.uint8(1), -1], [np.int8(1), True], [np.float32(1), True], [np.complex64(1), 1.0],
+    [1.0, np.float32(2)], [2, np.float32(1)], [[1.0, 2.0], np.array([1, 2], dtype=np.float32)],
+]
+
+
+@pytest.mark.parametrize("default", [torch.float32, torch.float64])
+@pytest.mark.parametrize("items", TYPED_AND_PYTHON, ids=repr)
+def test_typed_elements_and_python_scalars_promote_as_torch_tensor_does(items, default):
+    # For a torch result the table is PyTorch's: a float beside integers wins as it is, Python floats are
+    # the default dtype. The default result follows np.array (test_asarray_table.py, seq.typed_and_python).
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(default)
+    try:
+        expected = torch.tensor(items)
+        got = ndb.asarray(items, like="torch")
+    finally:
+        torch.set_default_dtype(previous)
+    assert got.dtype == expected.dtype
+    assert torch.equal(got, expected)
+    assert ndb.asarray(items).dtype == np.array(items).dtype
+
+
 def test_requires_grad_gives_a_leaf_that_requires_grad():
     t = ndb.asarray(np.arange(3.0), like="torch", requires_grad=True)
     assert t.requires_grad and t.is_leaf
