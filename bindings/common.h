@@ -6,12 +6,14 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 
 #include <nanobind/nanobind.h>
 
 #include "ndbridge/array.h"
 #include "ndbridge/convert.h"
+#include "ndbridge/copy.h"
 #include "ndbridge/dlpack.h"
 #include "ndbridge/dtype.h"
 #include "ndbridge/error.h"
@@ -42,11 +44,28 @@ decltype(auto) named(const char* function, Body&& body) {
 /// Runs `body`, which moves `bytes` bytes through the copy engine, without the GIL when that is
 /// large enough for other Python threads to gain (a release costs about what a 64 KiB copy does).
 /// The body must not touch Python objects.
+/// The RuntimeWarning for the invalid float-to-integer elements the copies since the last take_invalid_casts
+/// met (none: nothing); a warning turned into an error by the warnings filter raises.
+void warn_invalid_casts();
+
+/// Float-to-integer casts that met NaN, infinity or out-of-range values warn after the copy, once per
+/// call, as NumPy does (RuntimeWarning "invalid value encountered in cast").
 template <class Body>
 decltype(auto) copying(std::int64_t bytes, Body&& body) {
-    if (bytes < (std::int64_t{1} << 16)) return body();
-    nb::gil_scoped_release release;
-    return body();
+    (void)take_invalid_casts();
+    auto run = [&]() -> decltype(auto) {
+        if (bytes < (std::int64_t{1} << 16)) return body();
+        nb::gil_scoped_release release;
+        return body();
+    };
+    if constexpr (std::is_void_v<decltype(body())>) {
+        run();
+        warn_invalid_casts();
+    } else {
+        decltype(auto) result = run();
+        warn_invalid_casts();
+        return result;
+    }
 }
 
 // ---------------------------------------------------------------------------------------------- values.cpp

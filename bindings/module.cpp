@@ -2,6 +2,7 @@
 #include <string>
 
 #include "common.h"
+#include "ndbridge/copy.h"
 #include "ndbridge/error.h"
 
 namespace ndbridge::python {
@@ -32,6 +33,15 @@ void translate_core_error(const std::exception_ptr& p, void*) {
 }
 
 }  // namespace
+
+void warn_invalid_casts() {
+    const InvalidCasts found = take_invalid_casts();
+    if (found.count == 0) return;
+    const std::string message = "invalid value encountered in cast: " + std::to_string(found.count) +
+                                " element(s) NaN, infinite or outside the range of " + name(found.to) +
+                                " (NaN becomes 0, the others the nearest bound)";
+    if (PyErr_WarnEx(PyExc_RuntimeWarning, message.c_str(), 1) < 0) throw nb::python_error();
+}
 
 void rethrow_named(const char* function, const Error& e) {
     throw Error(e.kind(), std::string(function) + ": " + e.what());

@@ -401,6 +401,11 @@ std::optional<Array> SequenceReader::leaf_array(nb::handle o) const {
 
 }  // namespace
 
-Array read_sequence(nb::handle obj, const ConversionRequest& req) { return SequenceReader(req).read(obj); }
+Array read_sequence(nb::handle obj, const ConversionRequest& req) {
+    (void)take_invalid_casts();
+    Array a = SequenceReader(req).read(obj);
+    warn_invalid_casts();  // arrays inside the sequence cast to an integer dtype= (scalars raise instead)
+    return a;
+}
 
 }  // namespace ndbridge::python

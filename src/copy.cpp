@@ -7,14 +7,20 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
+#include <cmath>
 #include <cstring>
 #include <functional>
+#include <limits>
 #include <numeric>
 #include <optional>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "kernels/byteswap.h"
 #include "kernels/cast_table.h"
+#include "kernels/dtype_traits.h"
 #include "kernels/raw_copy.h"
 #include "kernels/strings.h"
 #include "kernels/time.h"
@@ -254,6 +260,61 @@ struct NumericKernel {
     }
 };
 
+// Counts the float elements whose conversion to integer type `to` is not their truncation (see
+// InvalidCasts): a second pass over the source, after the cast, for float-to-integer casts only. The
+// source goes through the numeric kernel into long double (exact for every source type) in blocks.
+template <class I>
+struct InvalidIntegerCount {
+    NumericKernel to_long_double;
+    std::atomic<std::int64_t>* count;
+
+    static bool invalid(long double v) noexcept {
+        if (std::isnan(v)) return true;
+        const long double t = std::trunc(v);
+        // Negative values into unsigned types wrap through int64, as NumPy's and PyTorch's do: defined.
+        const long double lo = std::is_unsigned_v<I>
+                                   ? static_cast<long double>(std::numeric_limits<std::int64_t>::min())
+                                   : static_cast<long double>(std::numeric_limits<I>::min());
+        return t < lo || t > static_cast<long double>(std::numeric_limits<I>::max());
+    }
+
+    void operator()(std::byte*, const std::byte* src, std::int64_t n, std::int64_t, std::int64_t ss) const {
+        constexpr std::int64_t kBlock = NumericKernel::kBlock;
+        alignas(64) long double values[kBlock];
+        std::int64_t found = 0;
+        for (std::int64_t done = 0; done < n; done += kBlock) {
+            const std::int64_t m = std::min(kBlock, n - done);
+            to_long_double(reinterpret_cast<std::byte*>(values), src + done * ss, m,
+                           static_cast<std::int64_t>(sizeof(long double)), ss);
+            for (std::int64_t i = 0; i < m; ++i) found += invalid(values[i]) ? 1 : 0;
+        }
+        if (found != 0) count->fetch_add(found, std::memory_order_relaxed);
+    }
+};
+
+thread_local InvalidCasts invalid_casts;
+
+void count_invalid_integer_casts(const std::vector<Axis>& axes, const Array& dst, const Array& src, ScalarType from,
+                                 int threads) {
+    std::atomic<std::int64_t> count{0};
+    const NumericKernel to_long_double{kernels::numeric_cast_loop(from, ScalarType::longdouble),
+                                       src.itemsize(),
+                                       static_cast<std::int64_t>(sizeof(long double)),
+                                       src.dtype().swap_unit(),
+                                       1,
+                                       !src.dtype().is_native(),
+                                       false};
+    kernels::visit_numeric(dst.dtype().type(), [&](auto type) {
+        using I = typename decltype(type)::type;
+        if constexpr (std::is_integral_v<I> && !std::is_same_v<I, bool>)
+            run_plan(axes, dst, src, threads, InvalidIntegerCount<I>{to_long_double, &count});
+    });
+    if (const std::int64_t found = count.load(); found != 0) {
+        invalid_casts.count += found;
+        invalid_casts.to = dst.dtype();
+    }
+}
+
 void check_host(const Array& a, const char* role) {
     if (!a.device().host_accessible())
         fail(ErrorKind::value, "the ", role, " is on device ", to_string(a.device()),
@@ -277,6 +338,8 @@ bool ranges_overlap(const Array& a, const Array& b) {
 }
 
 }  // namespace
+
+InvalidCasts take_invalid_casts() noexcept { return std::exchange(invalid_casts, InvalidCasts{}); }
 
 bool can_convert(DType from, DType to) noexcept {
     if (from.is_numeric() && to.is_numeric()) return true;
@@ -334,6 +397,8 @@ void copy_into(const Array& dst, const Array& src) {
                                    !from.is_native(),
                                    !to.is_native()};
         run_plan(axes, dst, src, threads, kernel);
+        if ((from.is_floating() || from.is_complex()) && to.is_integer())
+            count_invalid_integer_casts(axes, dst, src, s, threads);
         return;
     }
     if (from.is_time()) {

@@ -24,6 +24,17 @@ namespace ndbridge {
 /// not broadcast) are raised before anything is written.
 void copy_into(const Array& dst, const Array& src);
 
+/// Float-to-integer elements that copy_into mapped to something other than their truncation toward
+/// zero (NaN became 0; infinities and values outside the integer type's range became its nearest
+/// bound) in the calling thread's copies since the last take: NumPy warns "invalid value encountered
+/// in cast" for them, and the binding does once per call. `to` is the last such cast's target.
+struct InvalidCasts {
+    std::int64_t count = 0;
+    DType to;
+};
+/// The invalid float-to-integer elements counted so far in this thread; resets the count.
+InvalidCasts take_invalid_casts() noexcept;
+
 /// True when copy_into can convert `from` to `to` (it then fails only for ASCII violations).
 bool can_convert(DType from, DType to) noexcept;
 

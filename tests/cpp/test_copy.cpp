@@ -433,6 +433,34 @@ TEST(CopyCastSaturation, HoldsForNonNativeUnalignedNegativeData) {
     }
 }
 
+// The invalid float-to-integer elements are counted (NumPy warns on them), through the same layouts;
+// values whose result is their truncation (including negatives into unsigned, which wrap) are not.
+TEST(CopyCastSaturation, InvalidElementsAreCountedPerThreadAndTaken) {
+    (void)take_invalid_casts();
+    const double values[] = {NAN, 1e10, -1e10, 3.9, -3.9, INFINITY, -2147483648.9, 2147483647.9};
+    Placed src = place(ScalarType::float64, kSourceLayouts[7], 1, 8);  // swapped, negative, unaligned
+    for (std::int64_t j = 0; j < 8; ++j) {
+        Bytes b(8);
+        std::memcpy(b.data(), &values[j], 8);
+        write_element(src.array, Dims{0, j}, b);
+    }
+    Placed dst = place(ScalarType::int32, kDestinationLayouts[7], 1, 8);
+    copy_into(dst.array, src.array);
+    InvalidCasts found = take_invalid_casts();
+    EXPECT_EQ(found.count, 4);                      // NaN, 1e10, -1e10, inf
+    EXPECT_EQ(found.to.type(), ScalarType::int32);  // the destination's, here byte-swapped
+    EXPECT_EQ(take_invalid_casts().count, 0);
+
+    Placed unsigned_dst = place(ScalarType::uint8, kDestinationLayouts[0], 1, 8);
+    // Negatives within int64 wrap (defined); NaN, 1e10, inf and 2147483647.9 are invalid.
+    copy_into(unsigned_dst.array, src.array);
+    EXPECT_EQ(take_invalid_casts().count, 4);
+
+    Placed floats = place(ScalarType::float32, kDestinationLayouts[0], 1, 8);
+    copy_into(floats.array, src.array);  // not an integer cast: nothing counted
+    EXPECT_EQ(take_invalid_casts().count, 0);
+}
+
 // A block larger than the engine's byte-swap buffer: every element still converted once.
 TEST(CopyCastBlocks, LongNonNativeRunsCrossTheSwapBufferBlocks) {
     const std::int64_t n = 1000;
