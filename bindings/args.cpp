@@ -1,6 +1,7 @@
 // The one parser of the arguments every entry point shares (dtype, device, copy, order): the same
 // spelling means the same thing, and is refused with the same exception, everywhere.
 #include <string>
+#include <string_view>
 
 #include <nanobind/stl/string.h>
 
@@ -48,9 +49,50 @@ std::optional<Device> parse_device(nb::handle device) {
     return ndbridge::parse_device(nb::cast<std::string>(nb::str(device)));
 }
 
+namespace {
+
+// str, bytes, "U", "S", "str", "<U0", np.str_, np.dtype(str), ...: a string type without a length.
+std::optional<ScalarType> unsized_string_spec(nb::handle spec) {
+    PyObject* o = spec.ptr();
+    if (o == reinterpret_cast<PyObject*>(&PyUnicode_Type)) return ScalarType::unicode;
+    if (o == reinterpret_cast<PyObject*>(&PyBytes_Type)) return ScalarType::bytes;
+    if (PyUnicode_Check(o)) {
+        std::string_view text = PyUnicode_AsUTF8(o) != nullptr ? std::string_view(PyUnicode_AsUTF8(o)) : "";
+        if (!text.empty() && (text[0] == '<' || text[0] == '>' || text[0] == '|' || text[0] == '='))
+            text.remove_prefix(1);
+        if (text.size() == 2 && text[1] == '0') text.remove_suffix(1);
+        if (text == "U" || text == "str" || text == "str_" || text == "unicode") return ScalarType::unicode;
+        if (text == "S" || text == "bytes" || text == "bytes_") return ScalarType::bytes;
+        return std::nullopt;
+    }
+    nb::object numpy = loaded_module("numpy");
+    if (!numpy.is_valid()) return std::nullopt;
+    if (o == numpy.attr("str_").ptr()) return ScalarType::unicode;
+    if (o == numpy.attr("bytes_").ptr()) return ScalarType::bytes;
+    if (nb::isinstance(spec, numpy.attr("dtype")) && nb::cast<std::int64_t>(spec.attr("itemsize")) == 0) {
+        const std::string kind = nb::cast<std::string>(spec.attr("kind"));
+        if (kind == "U") return ScalarType::unicode;
+        if (kind == "S") return ScalarType::bytes;
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+DType string_dtype_from_data(DType data, ScalarType wanted) {
+    if (!data.is_string())
+        fail(ErrorKind::type, "dtype=", wanted == ScalarType::unicode ? "str" : "bytes",
+             " without a length takes the length from text data, and the data is ", describe(data),
+             "; ndbridge does not turn numbers into text (np.asarray(x).astype(str) does)");
+    return wanted == ScalarType::unicode ? DType::unicode(data.length()) : DType::bytes(data.length());
+}
+
 ConversionRequest parse_request(nb::handle dtype, nb::handle device, nb::handle copy, nb::handle order) {
     ConversionRequest r;
-    if (!dtype.is_none()) r.dtype = dtype_from_object(dtype);
+    if (!dtype.is_none()) {
+        r.unsized_string = unsized_string_spec(dtype);
+        if (!r.unsized_string) r.dtype = dtype_from_object(dtype);
+    }
     r.device = parse_device(device);
     r.copy = parse_copy(copy);
     r.order = parse_order(order);

@@ -103,6 +103,9 @@ MemoryOrder parse_order(nb::handle order);
 std::optional<Device> parse_device(nb::handle device);
 /// The one request of every entry point: dtype, device, copy and order, each parsed above.
 ConversionRequest parse_request(nb::handle dtype, nb::handle device, nb::handle copy, nb::handle order);
+/// For dtype=str / bytes without a length: `wanted` with the length of text data `data` (U<n> <-> S<n>
+/// keep n); Error(type) naming the data's dtype when it is not text.
+DType string_dtype_from_data(DType data, ScalarType wanted);
 
 // ---------------------------------------------------------------------------------------------- probe.cpp
 

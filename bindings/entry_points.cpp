@@ -76,6 +76,10 @@ nb::object convert_object(nb::handle obj, ConversionRequest req, Target target, 
                 req.promotion = Promotion::torch;
             }
             Array a = object_array ? read_object_array(obj, req) : read_sequence(obj, req);
+            if (req.unsized_string) {
+                const DType text = string_dtype_from_data(a.dtype(), *req.unsized_string);
+                if (text != a.dtype()) a = copying(a.size() * text.itemsize(), [&] { return a.astype(text); });
+            }
             // Built in C order in the final dtype, which every target holds; F is one more layout pass.
             if (req.order == MemoryOrder::F && !a.is_f_contiguous())
                 a = copying(a.nbytes(), [&] { return a.copy(MemoryOrder::F); });
@@ -84,14 +88,16 @@ nb::object convert_object(nb::handle obj, ConversionRequest req, Target target, 
         case Kind::numpy_scalar: {
             check_readable(obj, req, "an immutable NumPy scalar");
             req.copy = CopyMode::always;
-            return hand_to(target, share_or_copy_released(read_numpy_scalar(obj), req, traits), obj, nullptr,
-                           requires_grad);
+            Array scalar = read_numpy_scalar(obj);
+            if (req.unsized_string) req.dtype = string_dtype_from_data(scalar.dtype(), *req.unsized_string);
+            return hand_to(target, share_or_copy_released(std::move(scalar), req, traits), obj, nullptr, requires_grad);
         }
         case Kind::unknown: cannot_convert(obj);
         default: break;
     }
     bool fresh = false;
     Array view = view_of(obj, p, req, fresh);
+    if (req.unsized_string) req.dtype = string_dtype_from_data(view.dtype(), *req.unsized_string);
     // A producer that copied (a device move, torch's lazy bits) made the copy copy=True asked for.
     if (fresh && req.copy == CopyMode::always) req.copy = CopyMode::if_needed;
     // What hand_to needs of the source to tell "unchanged": its address and layout, not a second view.

@@ -47,6 +47,9 @@ struct ConversionRequest {
     DType default_float = ScalarType::float64;
     /// How typed elements of a sequence promote with its Python scalars (PyTorch's table for torch results).
     Promotion promotion = Promotion::numpy;
+    /// dtype=str / bytes / "U" / "S" without a length (`dtype` then unset): that string type, its length
+    /// taken from the data as NumPy takes it. Resolved by the reader before the share-or-copy decision.
+    std::optional<ScalarType> unsized_string;
 };
 
 /// Why a copy is needed, as a code (cheap: no message is made on the per-call path).
