@@ -80,9 +80,7 @@ void require_host(const Array& a, const char* what) {
              " and cannot be read from the host");
 }
 
-nb::object element_object(const Array& a, const std::byte* p) {
-    return scalar_to_object(a.dtype(), load_scalar(a.dtype(), p));
-}
+nb::object element_object(const Array& a, const std::byte* p) { return element_to_object(a.dtype(), p); }
 
 nb::object to_list(const Array& a, int axis, const std::byte* p) {
     if (axis == a.ndim()) return element_object(a, p);

@@ -84,6 +84,10 @@ Scalar scalar_from_object(nb::handle value);
 /// An element as a Python object: bool/int/float/complex/bytes/str, datetime.date/datetime/timedelta
 /// or int for time types (as NumPy's item() does), None for NaT.
 nb::object scalar_to_object(DType dtype, const Scalar& value);
+/// The element at `p` as item() and tolist() give it: scalar_to_object of its value, except that long
+/// double elements become NumPy's longdouble/clongdouble scalars (a Python float would round them to
+/// double), as NumPy's item() returns them, when NumPy can be imported.
+nb::object element_to_object(DType dtype, const std::byte* p);
 
 /// An owner that holds a strong reference to `obj` and drops it (taking the GIL) on release.
 Owner owner_of(nb::handle obj);
@@ -220,6 +224,9 @@ inline ViewIdentity identity_of(const Array& a) noexcept { return {a.data(), a.o
 nb::object hand_to(Target target, Array a, nb::handle source, const ViewIdentity* source_view, bool requires_grad);
 /// A NumPy ndarray viewing `a` (kept alive by the ndarray's base).
 nb::object numpy_from_array(const Array& a);
+/// The element at `p` as NumPy's scalar of `dtype` (copied; any alignment and byte order); an invalid
+/// object when NumPy cannot be imported.
+nb::object numpy_scalar_of(DType dtype, const std::byte* p);
 
 // ---------------------------------------------------------------------------------------------- export.cpp
 

@@ -121,6 +121,19 @@ nb::object numpy_from_array(const Array& a) {
     return result;
 }
 
+nb::object numpy_scalar_of(DType dtype, const std::byte* p) {
+    try {
+        require_numpy_api();
+    } catch (const nb::python_error&) {
+        return nb::object();  // no NumPy: the caller falls back to a Python scalar
+    }
+    PyArray_Descr* descr = numpy_descr_of(dtype);  // a new reference; PyArray_Scalar only borrows it
+    PyObject* scalar = PyArray_Scalar(const_cast<std::byte*>(p), descr, nullptr);
+    Py_DECREF(descr);
+    if (scalar == nullptr) throw nb::python_error();
+    return nb::steal(scalar);
+}
+
 Target parse_like(nb::handle like) {
     if (like.is_none()) return Target::ndbridge;
     std::string name;

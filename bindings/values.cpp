@@ -254,6 +254,13 @@ nb::object scalar_to_object(DType dtype, const Scalar& value) {
     }
 }
 
+nb::object element_to_object(DType dtype, const std::byte* p) {
+    if (dtype.type() == ScalarType::longdouble || dtype.type() == ScalarType::clongdouble) {
+        if (nb::object extended = numpy_scalar_of(dtype, p); extended.is_valid()) return extended;
+    }
+    return scalar_to_object(dtype, load_scalar(dtype, p));
+}
+
 namespace {
 void release_reference(void* obj) noexcept {
     // The last view may die on any thread, or after the interpreter is gone: then the reference leaks
