@@ -121,9 +121,9 @@ def same_value(x, y):
     """Equality that treats NaN as equal to NaN (also inside complex numbers) and requires equal types."""
     if type(x) is not type(y):
         return False
-    if isinstance(x, float):
-        return x == y or (math.isnan(x) and math.isnan(y))
-    if isinstance(x, complex):
+    if isinstance(x, (float, np.floating)):
+        return bool(x == y) or (bool(np.isnan(x)) and bool(np.isnan(y)))
+    if isinstance(x, (complex, np.complexfloating)):
         return same_value(x.real, y.real) and same_value(x.imag, y.imag)
     if isinstance(x, list):
         return len(x) == len(y) and all(same_value(a, b) for a, b in zip(x, y))
@@ -131,14 +131,8 @@ def same_value(x, y):
 
 
 def as_python(v):
-    """NumPy's tolist() keeps np.longdouble/np.clongdouble elements (they do not fit a Python float);
-    ndbridge returns Python float/complex, rounded, as documented in scalar.h. Map NumPy's to ours."""
-    if isinstance(v, list):
-        return [as_python(x) for x in v]
-    if isinstance(v, np.longdouble):
-        return float(v)
-    if isinstance(v, np.clongdouble):
-        return complex(v)
+    """What ndbridge's tolist() gives for NumPy's tolist() result: the same, np.longdouble/np.clongdouble
+    elements included (decisions.md: item() / tolist() of longdouble)."""
     return v
 
 

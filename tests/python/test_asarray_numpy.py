@@ -63,11 +63,11 @@ def test_tolist_equals_numpy_tolist_with_python_types(layout):
     assert same_value(got, as_python(a.tolist()))
 
 
-def test_longdouble_tolist_rounds_to_python_float_where_numpy_keeps_longdouble():
-    # Deliberate difference (scalar.h): elements are Python objects, so longdouble rounds to float.
+def test_longdouble_tolist_keeps_numpys_longdouble():
+    # decisions.md: item() / tolist() of longdouble give NumPy's scalars, as NumPy's tolist() does.
     a = np.array([1 / 3], dtype=np.longdouble)
     got = ndb.asarray(a).tolist()
-    assert type(got[0]) is float and got[0] == float(a[0])
+    assert type(got[0]) is np.longdouble and got[0] == a[0]
     assert isinstance(a.tolist()[0], np.longdouble)
 
 
