@@ -11,6 +11,7 @@ from . import _core
 from ._core import (Array, CopyError, Flags, dtype, promote_types, MAX_NDIM, asarray, as_tensor, tensor, from_dlpack,
                     from_numpy, frombuffer, set_num_threads, get_num_threads)
 from . import _repr  # noqa: F401  (adds Array.__repr__ and Array.__str__)
+from . import _protocols  # noqa: F401  (the pickle rebuild function; signatures for inspect)
 
 __all__ = [
     "Array", "CopyError", "Flags", "dtype", "from_dlpack", "promote_types", "asarray", "MAX_NDIM",
@@ -22,6 +23,7 @@ __all__ = [
 ]
 
 CopyError.__module__ = "ndbridge"
+_protocols.add_signatures(globals(), __all__)
 
 bool_ = dtype("bool")
 int8, int16, int32, int64 = (dtype(n) for n in ("int8", "int16", "int32", "int64"))

@@ -4,7 +4,7 @@ The one Python module that adds methods to ndb.Array (everything else is defined
 """
 import struct
 
-from ._core import Array
+from ._core import Array, dtype
 
 _THRESHOLD = 1000   # arrays with more elements are summarised, as NumPy does
 _EDGE = 3           # items kept at each end of a summarised axis
@@ -30,6 +30,59 @@ _ROUNDERS = {
     "float16": lambda v: struct.unpack("e", struct.pack("e", v))[0],
     "bfloat16": _round_bf16,
 }
+
+
+# ---- datetime64 / timedelta64: printed from their raw int64 counts, as NumPy prints them
+_NAT = -2 ** 63
+_TICKS_PER_DAY = {"h": 24, "m": 24 * 60, "s": 86400, "ms": 86400 * 10 ** 3, "us": 86400 * 10 ** 6,
+                  "ns": 86400 * 10 ** 9, "ps": 86400 * 10 ** 12, "fs": 86400 * 10 ** 15, "as": 86400 * 10 ** 18}
+_FRACTION_DIGITS = {"ms": 3, "us": 6, "ns": 9, "ps": 12, "fs": 15, "as": 18}
+_UNIT_WORDS = {"Y": "years", "M": "months", "W": "weeks", "D": "days", "h": "hours", "m": "minutes",
+               "s": "seconds", "ms": "milliseconds", "us": "microseconds", "ns": "nanoseconds",
+               "ps": "picoseconds", "fs": "femtoseconds", "as": "attoseconds"}
+
+
+def _civil_date(days):
+    """(year, month, day) of a day count from 1970-01-01 in the proleptic Gregorian calendar, any year."""
+    shifted = days + 719468  # days from 0000-03-01, so that leap days end each 4-, 100- and 400-year cycle
+    era, day_of_era = divmod(shifted, 146097)
+    year_of_era = (day_of_era - day_of_era // 1460 + day_of_era // 36524 - day_of_era // 146096) // 365
+    day_of_year = day_of_era - (365 * year_of_era + year_of_era // 4 - year_of_era // 100)
+    month_from_march = (5 * day_of_year + 2) // 153
+    day = day_of_year - (153 * month_from_march + 2) // 5 + 1
+    month = month_from_march + 3 if month_from_march < 10 else month_from_march - 9
+    return year_of_era + 400 * era + (month <= 2), month, day
+
+
+def _iso_datetime(count, unit):
+    """NumPy's ISO 8601 text of a datetime64 count: as many fields as the unit has."""
+    if count == _NAT:
+        return "NaT"
+    if unit == "Y":
+        return f"{1970 + count:04d}"
+    if unit == "M":
+        years, month = divmod(count, 12)
+        return f"{1970 + years:04d}-{month + 1:02d}"
+    days, ticks = (count * 7, 0) if unit == "W" else (count, 0) if unit == "D" else divmod(count, _TICKS_PER_DAY[unit])
+    year, month, day = _civil_date(days)
+    text = f"{year:04d}-{month:02d}-{day:02d}"
+    if unit in ("W", "D"):
+        return text
+    per_second = _TICKS_PER_DAY[unit] // 86400 if unit not in ("h", "m") else 1
+    seconds, fraction = divmod(ticks, per_second) if unit not in ("h", "m") else (ticks * (3600 if unit == "h" else 60), 0)
+    text += f"T{seconds // 3600:02d}"
+    if unit != "h":
+        text += f":{seconds // 60 % 60:02d}"
+    if unit not in ("h", "m"):
+        text += f":{seconds % 60:02d}"
+    if unit in _FRACTION_DIGITS:
+        text += f".{fraction:0{_FRACTION_DIGITS[unit]}d}"
+    return text
+
+
+def _raw_counts(a):
+    """The int64 counts under a datetime64/timedelta64 array (same memory, same byte order)."""
+    return a.view(dtype(a.dtype.str[0] + "i8"))
 
 
 def _shortest(v, kind, scientific):
@@ -101,10 +154,17 @@ def _values(nested):
 def _formatter(a, summarise):
     """NumPy's choice for floats: scientific for all elements when the magnitudes span too much."""
     kind = a.dtype.name
+    if a.dtype.kind == "M":
+        unit = a.dtype.unit
+        return lambda count: f"'{_iso_datetime(count, unit)}'"
+    if a.dtype.kind == "m":
+        return lambda count: "'NaT'" if count == _NAT else str(count)
+    if a.dtype.kind == "V":
+        return lambda v: f"{v:g}"  # ml_dtypes' spelling of bfloat16/float8 elements: %g, no padding
     if a.dtype.kind == "b" and a.ndim:
         return lambda v: " True" if v else "False"  # NumPy pads True in arrays (not 0-d) even when alone
     scientific = False
-    if a.dtype.kind in "fcV":
+    if a.dtype.kind in "fc":
         mags = []
         for v in _values(_gather(a, summarise, lambda v: v)):
             for part in ((v.real, v.imag) if isinstance(v, complex) else (v,)):
@@ -192,12 +252,13 @@ def _body(a, prefix, width, sep):
     if a.size == 0:
         return "[]"  # NumPy prints every empty array so; the shape goes into the repr's extras
     summarise = a.size > _THRESHOLD
-    nested = _gather(a, summarise, _formatter(a, summarise))
-    if a.dtype.kind in "fV" and isinstance(nested, list):
+    elements = _raw_counts(a) if a.dtype.kind in "Mm" else a
+    nested = _gather(elements, summarise, _formatter(a, summarise))
+    if a.dtype.kind == "f" and isinstance(nested, list):
         nested = _align_mantissas(_align_points(nested))
     if isinstance(nested, str):
         return nested
-    if a.dtype.kind not in "SU":  # NumPy pads numbers and times to one width, not strings
+    if a.dtype.kind not in "SUV":  # NumPy pads numbers and times to one width, not strings or ml_dtypes' items
         nested = _pad(nested, _width(nested))
     return _render(nested, a.ndim, " " * (len(prefix) + 1), width, sep)
 
@@ -231,9 +292,14 @@ def array_repr(a):
 
 def _scalar_str(a):
     """str of a 0-d array is its element's str, as NumPy's: '-0.0', float32 0.1 as '0.1', NaT as 'NaT'."""
+    if a.dtype.kind in "MmV":
+        count = _raw_counts(a).item() if a.dtype.kind in "Mm" else a.item()
+        if a.dtype.kind == "V":
+            return f"{count:g}"
+        if a.dtype.kind == "M" or count == _NAT:
+            return _iso_datetime(count, a.dtype.unit)
+        return f"{count} {_UNIT_WORDS.get(a.dtype.unit, 'generic time units')}"
     v = a.item()
-    if v is None:
-        return "NaT"
     rounder = _ROUNDERS.get(a.dtype.name)
     if isinstance(v, float) and rounder is not None and v == v and abs(v) != float("inf"):
         v = float(next(t for t in (f"{v:.{d}g}" for d in range(1, 18)) if rounder(float(t)) == v))
