@@ -389,15 +389,17 @@ void bind_array(nb::module_& m) {
                                  static_cast<std::size_t>(compact.nbytes()));
             },
             nb::arg("order") = "C", "The elements' bytes in C (default) or F order, as NumPy's tobytes.")
-        .def("item",
-             [](const Array& a) {
-                 if (a.size() != 1)
-                     fail(ErrorKind::value, "can only convert an array of size 1 to a Python scalar (size is ",
-                          a.size(), ")");
-                 require_host(a, "item");
-                 const Dims zeros(a.shape().size(), 0);
-                 return element_object(a, a.element(zeros));
-             })
+        .def(
+            "item",
+            [](const Array& a) {
+                if (a.size() != 1)
+                    fail(ErrorKind::value, "can only convert an array of size 1 to a Python scalar (size is ", a.size(),
+                         ")");
+                require_host(a, "item");
+                const Dims zeros(a.shape().size(), 0);
+                return element_object(a, a.element(zeros));
+            },
+            "The one element of a size-1 array as a Python scalar (ValueError for other sizes).")
         .def(
             "tolist",
             [](const Array& a) {
@@ -432,9 +434,10 @@ void bind_array(nb::module_& m) {
         .def(
             "squeeze",
             [](const Array& a, nb::handle axis) { return axis.is_none() ? a.squeeze() : a.squeeze(index_value(axis)); },
-            nb::arg("axis").none() = nb::none())
+            nb::arg("axis").none() = nb::none(), "A view without the extent-1 axes (all, or the one given).")
         .def(
-            "expand_dims", [](const Array& a, std::int64_t axis) { return a.expand_dims(axis); }, nb::arg("axis"))
+            "expand_dims", [](const Array& a, std::int64_t axis) { return a.expand_dims(axis); }, nb::arg("axis"),
+            "A view with a new extent-1 axis at position axis.")
         // ---- handing on: DLPack, NumPy, other libraries (the buffer protocol is in the type's slots)
         .def("__dlpack__", &dlpack_export, nb::kw_only(), nb::arg("stream").none() = nb::none(),
              nb::arg("max_version").none() = nb::none(), nb::arg("dl_device").none() = nb::none(),

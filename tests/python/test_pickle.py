@@ -75,7 +75,7 @@ def test_pickled_read_only_array_follows_numpy(protocol):
 
 def test_protocol_5_sends_the_bytes_out_of_band_without_a_copy():
     x = ndb.asarray(np.arange(12.0).reshape(3, 4))
-    buffers = []
+    buffers: list[pickle.PickleBuffer] = []
     data = pickle.dumps(x, protocol=5, buffer_callback=buffers.append)
     assert len(buffers) == 1 and len(data) < 300  # the 96 bytes are not in the stream
     y = pickle.loads(data, buffers=buffers)
@@ -87,7 +87,7 @@ def test_protocol_5_sends_the_bytes_out_of_band_without_a_copy():
 def test_protocol_5_out_of_band_of_an_fortran_array_keeps_its_order_and_memory():
     a = np.asfortranarray(np.arange(6, dtype=np.int32).reshape(2, 3))
     x = ndb.asarray(a)
-    buffers = []
+    buffers: list[pickle.PickleBuffer] = []
     y = pickle.loads(pickle.dumps(x, protocol=5, buffer_callback=buffers.append), buffers=buffers)
     assert y.strides == x.strides and y.data_ptr == x.data_ptr and y.tolist() == a.tolist()
 
@@ -124,7 +124,7 @@ def test_weak_references_to_arrays():
     assert r() is x
     del x
     assert r() is None
-    cache = weakref.WeakValueDictionary()
+    cache: weakref.WeakValueDictionary[str, ndb.Array] = weakref.WeakValueDictionary()
     y = ndb.asarray([3])
     cache["y"] = y
     assert cache["y"] is y

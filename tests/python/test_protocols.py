@@ -119,7 +119,7 @@ def test_scalar_conversions_of_the_issue_examples():
 
 
 @pytest.mark.parametrize("make", [lambda: np.matrix([[1, 2], [3, 4]]),
-                                  lambda: np.ma.masked_array([1, 2, 3], mask=[0, 1, 0]),
+                                  lambda: np.ma.masked_array([1, 2, 3], mask=[False, True, False]),
                                   lambda: np.arange(3.0).view(type("Sub", (np.ndarray,), {}))])
 def test_like_numpy_returns_a_base_ndarray_for_subclasses_as_np_asarray(make):
     src = make()
