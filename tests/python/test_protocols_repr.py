@@ -54,3 +54,31 @@ def test_ml_dtypes_repr_and_str_equal_numpy(t, shape):
     x = ndb.asarray(a)
     assert repr(x) == repr(a).replace("array(", "Array(")
     assert str(x) == str(a)
+
+
+FLOATS = ["float16", "float32", "float64", "complex64", "complex128"]
+
+
+def random_values(dtype, shape, seed):
+    rng = np.random.default_rng(seed)
+    n = int(np.prod(shape))
+    scale = 10.0 ** rng.integers(-6, 10)  # one spread per array: plain, scientific, and in between
+    parts = [rng.standard_normal(n) * scale * 10.0 ** rng.integers(-2, 3, size=n) for _ in range(2)]
+    values = parts[0] + 1j * parts[1] if dtype.startswith("complex") else parts[0]
+    if seed % 3 == 0:
+        values = np.round(values)  # integral values print with a bare point
+    if seed % 5 == 0 and n > 4:
+        values[:4] = [np.nan, np.inf, -np.inf, -0.0]
+    with np.errstate(over="ignore"):
+        return values.astype(dtype).reshape(shape)
+
+
+@pytest.mark.parametrize("seed", range(40))
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_float_and_complex_repr_equal_numpy_over_random_values(dtype, seed):
+    shape = [(), (1,), (7,), (3, 4), (2, 2, 3), (1200,)][seed % 6]
+    a = random_values(dtype, shape, seed)
+    x = ndb.asarray(a)
+    assert repr(x) == repr(a).replace("array(", "Array(")
+    if a.ndim:
+        assert str(x) == str(a)
