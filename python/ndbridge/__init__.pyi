@@ -17,6 +17,7 @@ _Like = Literal["ndbridge", "numpy", "torch", "jax"] | str | ModuleType | Any
 _Order = Literal["K", "A", "C", "F", "k", "a", "c", "f"] | None
 _Key = SupportsIndex | slice | None | ellipsis | tuple[SupportsIndex | slice | None | ellipsis, ...]
 
+__all__: list[str]
 MAX_NDIM: int
 
 # ---- errors -----------------------------------------------------------------------------------------

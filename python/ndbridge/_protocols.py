@@ -40,20 +40,20 @@ def _text_signature(nb_signature, defaults, method):
     return f"({text})"
 
 
-def _signed(nb_callable, name, method, owner=None):
+def _signed(nb_callable, name, method, owner):
     (nb_signature, doc, defaults), *_ = nb_callable.__nb_signature__
     doc = f"{name}{_text_signature(nb_signature, defaults, method)}\n--\n\n{doc or ''}"
     if method:
         return _core._signed_method(owner, nb_callable, name, doc)
-    return _core._signed_function(nb_callable, name, doc, "ndbridge")
+    return _core._signed_function(nb_callable, name, doc, owner)
 
 
-def add_signatures(namespace, names):
-    """Re-exposes the package's nanobind functions and every Array method with a signature."""
+def add_signatures(module, names):
+    """Re-exposes the module's nanobind functions among `names` and every Array method with a signature."""
     for name in names:
-        f = namespace.get(name)
+        f = getattr(module, name, None)
         if type(f).__name__ == "nb_func":
-            namespace[name] = _signed(f, name, method=False)
+            setattr(module, name, _signed(f, name, method=False, owner=module))
     for name, m in list(vars(_core.Array).items()):
         if type(m).__name__ == "nb_method" and name not in _SLOT_METHODS:
             setattr(_core.Array, name, _signed(m, name, method=True, owner=_core.Array))
