@@ -2,7 +2,6 @@
 // (__nb_signature__), so each public function and Array method is re-exposed as a CPython builtin whose
 // docstring opens with a text signature (CPython's own convention), forwarding every call unchanged.
 #include <array>
-#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -14,12 +13,12 @@
 namespace ndbridge::python {
 namespace {
 
-// A PyMethodDef must outlive its function objects: the definitions live as long as the process.
+// A PyMethodDef must outlive its function objects, which may die during interpreter finalization: the
+// definitions are never freed.
 struct Definition {
     std::string name, doc;
     PyMethodDef def{};
 };
-std::vector<std::unique_ptr<Definition>> definitions;
 
 // The nanobind callable behind each builtin. A builtin's self is its module (functions) or the instance
 // (methods), so the target is found by the forwarder's own index: one instantiation per slot.
@@ -61,7 +60,7 @@ PyMethodDef* define(nb::handle target, std::string name, std::string doc, bool m
         fail(ErrorKind::value, "signatures: more than ", kMaxSignedCallables, " functions and methods");
     const std::size_t slot = targets_used++;
     targets[slot] = nb::borrow(target).release().ptr();
-    auto& d = *definitions.emplace_back(std::make_unique<Definition>(Definition{std::move(name), std::move(doc)}));
+    auto& d = *new Definition{std::move(name), std::move(doc)};
     d.def = {d.name.c_str(), (method ? method_forwarders : function_forwarders)[slot], METH_FASTCALL | METH_KEYWORDS,
              d.doc.c_str()};
     return &d.def;
