@@ -1,6 +1,9 @@
 """The Python-side half of ndb.Array's protocols: the function a pickle names to rebuild an array (it must
 be a Python function, which pickle stores by reference), and the signatures that inspect.signature and help()
 show for the extension's functions and methods (nanobind's callables carry theirs only as text)."""
+import ast
+import inspect
+
 from . import _core
 
 
@@ -10,9 +13,6 @@ def _array_from_pickle(buffer, dtype, shape, order, share):
 
 
 # ---- signatures: nanobind's text (__nb_signature__) turned into CPython's text-signature convention
-
-import ast
-import inspect
 
 _SLOT_METHODS = frozenset({  # served by type slots: re-exposing them would route every call through Python
     "__getitem__", "__setitem__", "__len__", "__iter__", "__bool__", "__float__", "__int__", "__complex__",
