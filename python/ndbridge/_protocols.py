@@ -14,7 +14,7 @@ def _array_from_pickle(buffer, dtype, shape, order, share):
 
 # ---- signatures: nanobind's text (__nb_signature__) turned into CPython's text-signature convention
 
-_SLOT_METHODS = frozenset({  # served by type slots: re-exposing them would route every call through Python
+_SLOT_METHODS = frozenset({  # served by type slots, which a replacement would turn into dictionary lookups
     "__getitem__", "__setitem__", "__len__", "__iter__", "__bool__", "__float__", "__int__", "__complex__",
     "__index__", "__contains__", "__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__", "__init__",
     "__new__", "__repr__", "__str__", "__hash__",
