@@ -4,6 +4,7 @@
 // comparisons refuse with a pointer to NumPy: docs/decisions.md, "Python protocols").
 #include <cstring>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <nanobind/stl/string.h>
@@ -182,16 +183,22 @@ Array array_from_pickle(nb::handle buffer, DType dtype, const Dims& shape, const
 }
 
 // Array.to's first positional argument: a device (a string naming one, a torch.device, DLPack's tuple)
-// or a library (a name, a module, an array). Device strings and library names never overlap.
+// or a library (a name, a module, an array). Device strings and library names never overlap. A string's
+// answer is remembered (under the GIL): the device parser answers "no" by throwing, which costs microseconds.
 bool names_a_device(nb::handle obj) {
     if (PyTuple_Check(obj.ptr())) return true;
     if (PyUnicode_Check(obj.ptr())) {
+        static std::unordered_map<std::string, bool> answers;
+        std::string text = nb::cast<std::string>(obj);
+        if (auto it = answers.find(text); it != answers.end()) return it->second;
+        bool device = true;
         try {
             (void)parse_device(obj);
-            return true;
         } catch (const Error&) {
-            return false;
+            device = false;
         }
+        if (answers.size() < 64) answers.emplace(std::move(text), device);
+        return device;
     }
     nb::handle type = nb::handle(reinterpret_cast<PyObject*>(Py_TYPE(obj.ptr())));
     return nb::hasattr(type, "__module__") && nb::str(type.attr("__module__")).equal(nb::str("torch")) &&
