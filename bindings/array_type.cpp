@@ -1,5 +1,10 @@
-// ndb.Array: the Python face of the core's strided array — attributes, basic indexing, element access.
+// ndb.Array: the Python face of the core's strided array — attributes, basic indexing, element access,
+// and the protocols Python and its libraries ask of an array: iteration, truth and scalar conversions,
+// membership, pickling, copies and weak references. It converts; it does not compute (no arithmetic, and
+// comparisons refuse with a pointer to NumPy: docs/decisions.md, "Python protocols").
+#include <cstring>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <nanobind/stl/string.h>
@@ -8,6 +13,7 @@
 #include "common.h"
 #include "ndbridge/copy.h"
 #include "ndbridge/error.h"
+#include "ndbridge/layout.h"
 
 namespace ndbridge::python {
 namespace {
@@ -104,6 +110,99 @@ Dims shape_argument(nb::args args) {
     return shape;
 }
 
+// ---------------------------------------------------------------------------------------------- protocols
+
+// NumPy's answer on a zero-copy ndarray view of `a`: truth, the scalar conversions and membership follow
+// NumPy 2 exactly (errors and their types included) because NumPy itself gives them.
+nb::object numpy_view(nb::handle self, const char* what) {
+    return named(what, [&] { return numpy_from_array(nb::cast<const Array&>(self)); });
+}
+
+nb::object checked(PyObject* result) {
+    if (result == nullptr) throw nb::python_error();
+    return nb::steal(result);
+}
+
+[[noreturn]] void refuse_comparison(const char* op) {
+    fail(ErrorKind::type, "ndb.Array does not compare element-wise (", op,
+         "): it converts arrays and computes nothing; compare np.asarray(x) ", op,
+         " y for NumPy's element-wise result, or x.tolist() ", op, " y for one bool");
+}
+
+// ---------------------------------------------------------------------------------------------- pickling
+
+// Pickle data: the elements' bytes in the array's own C or F order (non-contiguous arrays are made
+// C-contiguous first, as NumPy pickles them), the dtype (non-native byte order kept), the shape and the
+// order. Protocol 5 hands the bytes as a PickleBuffer, so a pickler with buffer_callback sends them out
+// of band without a copy; older protocols embed a bytes copy.
+nb::object reduce_array(nb::handle self, int protocol) {
+    return named("pickle", [&]() -> nb::object {
+        const Array& a = nb::cast<const Array&>(self);
+        require_host(a, "pickle");
+        const bool fortran = !a.is_c_contiguous() && a.is_f_contiguous();
+        const Array compact = a.is_c_contiguous() || a.is_f_contiguous() ? a : a.copy(MemoryOrder::C);
+        nb::object rebuild = nb::module_::import_("ndbridge._protocols").attr("_array_from_pickle");
+        nb::object shape = to_tuple(a.shape());
+        nb::str order(fortran ? "F" : "C");
+        if (protocol >= 5 && compact.size() > 0) {
+            const Dims n{compact.nbytes()}, one{1};
+            Array bytes = Array::wrap(compact.data(), DType(ScalarType::uint8), n, one, Device::cpu(),
+                                      compact.readonly(), compact.owner());
+            nb::object buffer = nb::module_::import_("pickle").attr("PickleBuffer")(nb::cast(std::move(bytes)));
+            return nb::make_tuple(rebuild, nb::make_tuple(buffer, a.dtype(), shape, order, true));
+        }
+        nb::bytes data(reinterpret_cast<const char*>(compact.data()), static_cast<std::size_t>(compact.nbytes()));
+        return nb::make_tuple(rebuild, nb::make_tuple(data, a.dtype(), shape, order, false));
+    });
+}
+
+// The inverse of reduce_array. `share`: protocol 5 views the buffer it is given (read-only when that
+// buffer is: bytes in band for a read-only source, or a read-only out-of-band buffer), as NumPy does;
+// older protocols give a new writable array, as NumPy's do.
+Array array_from_pickle(nb::handle buffer, DType dtype, const Dims& shape, const std::string& order, bool share) {
+    return named("ndb.Array unpickling", [&] {
+        nb::object mv = checked(PyMemoryView_FromObject(buffer.ptr()));
+        const Py_buffer* view = PyMemoryView_GET_BUFFER(mv.ptr());
+        const MemoryOrder o = order == "F" ? MemoryOrder::F : MemoryOrder::C;
+        if (!PyBuffer_IsContiguous(view, 'A'))
+            fail(ErrorKind::value, "the pickled buffer of ", py_type_name(buffer), " is not contiguous");
+        const Dims strides = contiguous_strides(shape, dtype.itemsize(), o);
+        // wrap() validates shape x stride arithmetic before the byte count is compared.
+        Array out =
+            Array::wrap(view->buf, dtype, shape, strides, Device::cpu(), !share || view->readonly != 0, owner_of(mv));
+        if (out.nbytes() != view->len)
+            fail(ErrorKind::value, "the pickled buffer holds ", static_cast<std::int64_t>(view->len), " bytes; shape ",
+                 short_repr(to_tuple(shape)), " of ", describe(dtype), " needs ", out.nbytes());
+        if (share) return out;
+        Array fresh = Array::empty(dtype, shape, o);
+        if (out.nbytes() > 0) std::memcpy(fresh.data(), view->buf, static_cast<std::size_t>(out.nbytes()));
+        return fresh;
+    });
+}
+
+// Array.to's first positional argument: a device (a string naming one, a torch.device, DLPack's tuple)
+// or a library (a name, a module, an array). Device strings and library names never overlap. A string's
+// answer is remembered (under the GIL): the device parser answers "no" by throwing, which costs microseconds.
+bool names_a_device(nb::handle obj) {
+    if (PyTuple_Check(obj.ptr())) return true;
+    if (PyUnicode_Check(obj.ptr())) {
+        static std::unordered_map<std::string, bool> answers;
+        std::string text = nb::cast<std::string>(obj);
+        if (auto it = answers.find(text); it != answers.end()) return it->second;
+        bool device = true;
+        try {
+            (void)parse_device(obj);
+        } catch (const Error&) {
+            device = false;
+        }
+        if (answers.size() < 64) answers.emplace(std::move(text), device);
+        return device;
+    }
+    nb::handle type = nb::handle(reinterpret_cast<PyObject*>(Py_TYPE(obj.ptr())));
+    return nb::hasattr(type, "__module__") && nb::str(type.attr("__module__")).equal(nb::str("torch")) &&
+           nb::str(type.attr("__name__")).equal(nb::str("device"));
+}
+
 }  // namespace
 
 void bind_array(nb::module_& m) {
@@ -128,7 +227,7 @@ void bind_array(nb::module_& m) {
 
     nb::class_<Array> cls(m, "Array",
                           "ndbridge's strided n-d array: a view of memory with a dtype, shape and byte strides.",
-                          nb::type_slots(array_type_slots()));
+                          nb::type_slots(array_type_slots()), nb::is_weak_referenceable());
     cls.def_prop_ro("shape", [](const Array& a) { return to_tuple(a.shape()); })
         .def_prop_ro(
             "strides", [](const Array& a) { return to_tuple(a.strides()); }, "Byte strides (may be negative).")
@@ -144,11 +243,80 @@ void bind_array(nb::module_& m) {
         .def_prop_ro(
             "data_ptr", [](const Array& a) { return reinterpret_cast<std::uintptr_t>(a.data()); },
             "Address of the first element (index 0, ..., 0).")
-        .def("__len__",
-             [](const Array& a) {
-                 if (a.ndim() == 0) fail(ErrorKind::type, "len() of unsized object (a 0-d ndb.Array)");
-                 return a.shape()[0];
-             })
+        .def(
+            "__len__",
+            [](const Array& a) {
+                if (a.ndim() == 0) fail(ErrorKind::type, "len() of unsized object (a 0-d ndb.Array)");
+                return a.shape()[0];
+            },
+            "The length of the first axis; TypeError for a 0-d array, as NumPy.")
+        .def(
+            "__iter__",
+            [](nb::handle self) {
+                const Array& a = nb::cast<const Array&>(self);
+                if (a.ndim() == 0) fail(ErrorKind::type, "iteration over a 0-d array");
+                nb::object builtins = nb::module_::import_("builtins");
+                return builtins.attr("map")(self.attr("__getitem__"), builtins.attr("range")(a.shape()[0]));
+            },
+            "Iterates over the first axis: sub-arrays (views), or Python scalars for a 1-d array; TypeError "
+            "for a 0-d array, as NumPy.")
+        .def(
+            "__bool__",
+            [](nb::handle self) {
+                const int truth = PyObject_IsTrue(numpy_view(self, "bool").ptr());
+                if (truth < 0) throw nb::python_error();
+                return truth == 1;
+            },
+            "NumPy 2's truth: the element of a one-element array; ValueError for empty and larger arrays.")
+        .def(
+            "__float__", [](nb::handle self) { return checked(PyNumber_Float(numpy_view(self, "float").ptr())); },
+            "float() of a 0-d array, as NumPy (TypeError for other shapes).")
+        .def(
+            "__int__", [](nb::handle self) { return checked(PyNumber_Long(numpy_view(self, "int").ptr())); },
+            "int() of a 0-d array, as NumPy (TypeError for other shapes).")
+        .def(
+            "__complex__",
+            [](nb::handle self) {
+                return checked(PyObject_CallOneArg(reinterpret_cast<PyObject*>(&PyComplex_Type),
+                                                   numpy_view(self, "complex").ptr()));
+            },
+            "complex() of a 0-d array, as NumPy (TypeError for other shapes).")
+        .def(
+            "__index__", [](nb::handle self) { return checked(PyNumber_Index(numpy_view(self, "index").ptr())); },
+            "operator.index() of a 0-d integer array, as NumPy (TypeError otherwise).")
+        .def(
+            "__contains__",
+            [](nb::handle self, nb::handle value) {
+                const int found = PySequence_Contains(numpy_view(self, "in").ptr(), value.ptr());
+                if (found < 0) throw nb::python_error();
+                return found == 1;
+            },
+            nb::arg("value").none(), "`value in x` by value, as NumPy: (np.asarray(x) == value).any().")
+        .def(
+            "__eq__", [](const Array&, nb::handle) { refuse_comparison("=="); }, nb::arg("other").none())
+        .def(
+            "__ne__", [](const Array&, nb::handle) { refuse_comparison("!="); }, nb::arg("other").none())
+        .def(
+            "__lt__", [](const Array&, nb::handle) { refuse_comparison("<"); }, nb::arg("other").none())
+        .def(
+            "__le__", [](const Array&, nb::handle) { refuse_comparison("<="); }, nb::arg("other").none())
+        .def(
+            "__gt__", [](const Array&, nb::handle) { refuse_comparison(">"); }, nb::arg("other").none())
+        .def(
+            "__ge__", [](const Array&, nb::handle) { refuse_comparison(">="); }, nb::arg("other").none())
+        .def("__reduce_ex__", &reduce_array, nb::arg("protocol"),
+             "Pickle support: the bytes in C or F order (a PickleBuffer under protocol 5, so they can travel out "
+             "of band), the dtype, the shape and the order.")
+        .def(
+            "__reduce__", [](nb::handle self) { return reduce_array(self, 2); },
+            "Pickle support for protocols below 5 (see __reduce_ex__).")
+        .def(
+            "__copy__", [](const Array& a) { return copying(a.nbytes(), [&] { return a.copy(MemoryOrder::K); }); },
+            "copy.copy(x): new, writable memory in this array's stride order, as NumPy's.")
+        .def(
+            "__deepcopy__",
+            [](const Array& a, nb::handle) { return copying(a.nbytes(), [&] { return a.copy(MemoryOrder::K); }); },
+            nb::arg("memo").none(), "copy.deepcopy(x): as copy.copy (the elements hold no Python objects).")
         .def(
             "__getitem__",
             [](const Array& a, nb::handle key) -> nb::object {
@@ -226,15 +394,17 @@ void bind_array(nb::module_& m) {
                                  static_cast<std::size_t>(compact.nbytes()));
             },
             nb::arg("order") = "C", "The elements' bytes in C (default) or F order, as NumPy's tobytes.")
-        .def("item",
-             [](const Array& a) {
-                 if (a.size() != 1)
-                     fail(ErrorKind::value, "can only convert an array of size 1 to a Python scalar (size is ",
-                          a.size(), ")");
-                 require_host(a, "item");
-                 const Dims zeros(a.shape().size(), 0);
-                 return element_object(a, a.element(zeros));
-             })
+        .def(
+            "item",
+            [](const Array& a) {
+                if (a.size() != 1)
+                    fail(ErrorKind::value, "can only convert an array of size 1 to a Python scalar (size is ", a.size(),
+                         ")");
+                require_host(a, "item");
+                const Dims zeros(a.shape().size(), 0);
+                return element_object(a, a.element(zeros));
+            },
+            "The one element of a size-1 array as a Python scalar (ValueError for other sizes).")
         .def(
             "tolist",
             [](const Array& a) {
@@ -269,9 +439,10 @@ void bind_array(nb::module_& m) {
         .def(
             "squeeze",
             [](const Array& a, nb::handle axis) { return axis.is_none() ? a.squeeze() : a.squeeze(index_value(axis)); },
-            nb::arg("axis").none() = nb::none())
+            nb::arg("axis").none() = nb::none(), "A view without the extent-1 axes (all, or the one given).")
         .def(
-            "expand_dims", [](const Array& a, std::int64_t axis) { return a.expand_dims(axis); }, nb::arg("axis"))
+            "expand_dims", [](const Array& a, std::int64_t axis) { return a.expand_dims(axis); }, nb::arg("axis"),
+            "A view with a new extent-1 axis at position axis.")
         // ---- handing on: DLPack, NumPy, other libraries (the buffer protocol is in the type's slots)
         .def("__dlpack__", &dlpack_export, nb::kw_only(), nb::arg("stream").none() = nb::none(),
              nb::arg("max_version").none() = nb::none(), nb::arg("dl_device").none() = nb::none(),
@@ -311,19 +482,33 @@ void bind_array(nb::module_& m) {
             "A NumPy array sharing this array's memory.")
         .def(
             "to",
-            [](nb::handle self, nb::handle like, nb::handle device) {
+            [](nb::handle self, nb::handle device_or_like, nb::handle like, nb::handle device) {
                 return named("ndb.Array.to", [&] {
+                    if (!device_or_like.is_none()) {
+                        nb::handle& role = names_a_device(device_or_like) ? device : like;
+                        if (!role.is_none())
+                            fail(ErrorKind::type, "to() got ", short_repr(device_or_like), " positionally and ",
+                                 short_repr(role), " by keyword for the same role (",
+                                 &role == &device ? "device" : "like", ")");
+                        role = device_or_like;
+                    }
                     ConversionRequest req;
                     req.device = parse_device(device);
                     return convert_object(self, req, parse_like(like), false);
                 });
             },
-            nb::arg("like").none() = nb::none(), nb::arg("device").none() = nb::none(),
-            "This array handed to another library (like=) and/or device: asarray(self, like=..., device=...).")
+            nb::arg("device_or_like").none() = nb::none(), nb::kw_only(), nb::arg("like").none() = nb::none(),
+            nb::arg("device").none() = nb::none(),
+            "This array handed to another library and/or device: asarray(self, like=..., device=...). The "
+            "positional argument is a device when it names one ('cpu', 'cuda:0', a torch.device, DLPack's "
+            "(type, id)), else a library (like=): 'numpy', 'torch', a module or an array.")
         .def(
             "_same_memory", [](const Array& a, const Array& b) { return a.owner() == b.owner(); },
             "True when both arrays keep the same owner alive (views of one allocation or one foreign object).");
     cls.attr("__dlpack_c_exchange_api__") = exchange_api_capsule();
+    cls.attr("__hash__") = nb::none();  // mutable and compared by value, as NumPy's arrays: unhashable
+    m.def("_array_from_pickle", &array_from_pickle, nb::arg("buffer"), nb::arg("dtype"), nb::arg("shape"),
+          nb::arg("order"), nb::arg("share"), "Rebuilds a pickled ndb.Array (see Array.__reduce_ex__).");
     m.def("_exchange_api_calls", &exchange_api_call_count,
           "How often a consumer called the DLPack C exchange API of ndb.Array (for tests).");
 }

@@ -250,4 +250,9 @@ void bind_entry_points(nb::module_& m);
 void bind_threads(nb::module_& m);
 void bind_sanitizer_canary(nb::module_& m);  // sanitized builds only (NDBRIDGE_SANITIZER_CANARY)
 
+// ---------------------------------------------------------------------------------------------- signatures.cpp
+
+/// _signed_function / _signed_method: builtins with text signatures forwarding to nanobind callables.
+void bind_signatures(nb::module_& m);
+
 }  // namespace ndbridge::python

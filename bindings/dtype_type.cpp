@@ -1,4 +1,5 @@
-// ndb.dtype: the Python face of the core's DType, comparable with every dtype spelling.
+// ndb.dtype: the Python face of the core's DType, comparable with every dtype spelling, and usable where
+// NumPy takes a dtype (its __numpy_dtype__ protocol) and PyTorch (through .torch).
 #include <bit>
 #include <string>
 
@@ -7,6 +8,29 @@
 #include "common.h"
 
 namespace ndbridge::python {
+namespace {
+
+// NumPy's dtype of d: its typestr, or ml_dtypes' type for bfloat16 and float8 (NumPy has them only there).
+nb::object numpy_dtype_of(DType d) {
+    nb::object spec = d.kind_char() == 'V' ? nb::module_::import_("ml_dtypes").attr(name(d).c_str())
+                                           : nb::object(nb::str(to_typestr(d).c_str()));
+    return nb::module_::import_("numpy").attr("dtype")(spec);
+}
+
+// torch's dtype of d, by name: torch has no byte order, no times, no strings and no long double.
+nb::object torch_dtype_of(DType d) {
+    const std::string n = name(d);
+    const char kind = d.kind_char();
+    if (!d.is_native() || kind == 'M' || kind == 'm' || kind == 'S' || kind == 'U' || n == "longdouble" ||
+        n == "clongdouble")
+        fail(ErrorKind::type, "PyTorch has no dtype for ", describe(d),
+             " (no byte order, datetimes, strings or long double in torch)");
+    nb::object torch = nb::module_::import_("torch");
+    if (!nb::hasattr(torch, n.c_str())) fail(ErrorKind::type, "this PyTorch has no dtype torch.", n);
+    return torch.attr(n.c_str());
+}
+
+}  // namespace
 
 void bind_dtype(nb::module_& m) {
     nb::class_<DType> cls(m, "dtype",
@@ -14,7 +38,9 @@ void bind_dtype(nb::module_& m) {
                           "codes ('d'), NumPy/torch dtypes and bool/int/float/complex.");
     cls.def(
            "__init__", [](DType* self, nb::handle spec) { new (self) DType(dtype_from_object(spec)); },
-           nb::arg("spec").none())
+           nb::arg("spec").none(),
+           "ndb.dtype(spec): spec is an ndb.dtype, a name or typestr ('float32', '<f4', 'd'), a NumPy dtype or "
+           "scalar type, an ml_dtypes type, a torch.dtype, bool/int/float/complex, or an object with a .dtype.")
         .def_prop_ro(
             "name", [](DType d) { return name(d); }, "Canonical name, e.g. 'float32', 'datetime64[ns]', 'U5'.")
         .def_prop_ro("itemsize", &DType::itemsize, "Bytes per element.")
@@ -34,7 +60,17 @@ void bind_dtype(nb::module_& m) {
                         : (d.is_native() ? "=" : (std::endian::native == std::endian::little ? ">" : "<")));
             },
             "'=' native, '<' or '>' non-native, '|' not applicable.")
-        .def_prop_ro("isnative", &DType::is_native)
+        .def_prop_ro("isnative", &DType::is_native, "True when the byte order is the machine's.")
+        .def_prop_ro(
+            "numpy", [](DType d) { return named("ndb.dtype.numpy", [&] { return numpy_dtype_of(d); }); },
+            "The equal NumPy dtype (ml_dtypes' for bfloat16 and float8): np.zeros(2, dtype=d.numpy).")
+        .def_prop_ro(
+            "__numpy_dtype__", [](DType d) { return named("ndb.dtype", [&] { return numpy_dtype_of(d); }); },
+            "NumPy's protocol for dtype-like objects (NumPy 2.4): np.zeros(2, dtype=d) works.")
+        .def_prop_ro(
+            "torch", [](DType d) { return named("ndb.dtype.torch", [&] { return torch_dtype_of(d); }); },
+            "The equal torch.dtype: torch.zeros(2, dtype=d.torch). TypeError for types torch lacks (byte "
+            "order, datetimes, strings, long double).")
         .def_prop_ro(
             "unit", [](DType d) { return std::string(to_string(d.unit())); },
             "Datetime unit ('' when generic or not a time type).")
@@ -55,7 +91,7 @@ void bind_dtype(nb::module_& m) {
                     return false;
                 }
             },
-            nb::arg("other").none())
+            nb::arg("other").none(), "Equal to any spelling of the same type ('float32', np.float32, torch.float32).")
         .def(
             "__ne__",
             [](DType a, nb::handle other) {

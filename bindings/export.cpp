@@ -108,8 +108,10 @@ int guarded(F&& f) noexcept {
     return -1;
 }
 
+// The exchange API's entries touch Python objects: they take the GIL, since a C caller may not hold it.
 int api_from_py_object(void* py_object, DLManagedTensorVersioned** out) {
     ++exchange_api_calls;
+    nb::gil_scoped_acquire gil;
     return guarded([&] {
         nb::handle obj(static_cast<PyObject*>(py_object));
         bool copied = false;
@@ -120,6 +122,7 @@ int api_from_py_object(void* py_object, DLManagedTensorVersioned** out) {
 
 int api_to_py_object(DLManagedTensorVersioned* tensor, void** out_py_object) {
     ++exchange_api_calls;
+    nb::gil_scoped_acquire gil;
     return guarded([&] {
         Array a = import_dlpack(tensor);  // takes ownership, also on failure
         *out_py_object = nb::cast(std::move(a)).release().ptr();
@@ -188,9 +191,10 @@ int getbuffer(PyObject* self, Py_buffer* view, int flags) noexcept {
         // default float): only byte strings survive that, so every other dtype is refused.
         if (!(flags & PyBUF_FORMAT) && a.dtype().kind() != DTypeKind::bytes)
             fail(ErrorKind::buffer,
-                 "buffer protocol: the consumer did not ask for the item format, so it would misread ",
+                 "buffer protocol: the consumer asked for raw bytes without the item format, and would misread ",
                  describe(a.dtype()),
-                 " items; exchange through DLPack (torch.from_dlpack), __array__ or memoryview(x)");
+                 " items; pass memoryview(x) (it carries the format), x.tobytes() for the bytes, "
+                 "torch.from_dlpack(x) for a tensor or np.asarray(x) for NumPy");
         const bool c = a.is_c_contiguous(), f = a.is_f_contiguous();
         if ((flags & PyBUF_C_CONTIGUOUS) == PyBUF_C_CONTIGUOUS && !c)
             fail(ErrorKind::buffer,

@@ -4,13 +4,17 @@ Turns NumPy arrays, DLPack producers (PyTorch, JAX, ...), buffers, array-interfa
 nested sequences into arrays, sharing memory whenever the rules allow, and hands ndb.Array on to NumPy
 and DLPack consumers without a copy. The rules are in docs/semantics.md and docs/decisions.md.
 
-Every function here is the extension's own (no Python wrapper between the caller and the conversion);
+Every function here is the extension's own, re-exposed by a C-level builtin that carries its signature for
+``inspect`` and ``help()`` (``_protocols``; no Python code runs between the caller and the conversion).
 ``ndb.Array``'s Python-side methods (repr, str) are added by one module, ``_repr``.
 """
+import sys
+
 from . import _core
 from ._core import (Array, CopyError, Flags, dtype, promote_types, MAX_NDIM, asarray, as_tensor, tensor, from_dlpack,
                     from_numpy, frombuffer, set_num_threads, get_num_threads)
 from . import _repr  # noqa: F401  (adds Array.__repr__ and Array.__str__)
+from . import _protocols  # noqa: F401  (the pickle rebuild function; signatures for inspect)
 
 __all__ = [
     "Array", "CopyError", "Flags", "dtype", "from_dlpack", "promote_types", "asarray", "MAX_NDIM",
@@ -22,6 +26,7 @@ __all__ = [
 ]
 
 CopyError.__module__ = "ndbridge"
+_protocols.add_signatures(sys.modules[__name__], __all__)
 
 bool_ = dtype("bool")
 int8, int16, int32, int64 = (dtype(n) for n in ("int8", "int16", "int32", "int64"))

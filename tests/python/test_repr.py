@@ -16,6 +16,12 @@ def _random_floats(dtype, shape, seed, scale=1.0):
 
 
 MATCHING = {
+    "complex_part_alignment": lambda: np.array([1 + 1j, -2.5 - 0.5j]),
+    "datetime_minutes_iso": lambda: np.array(["2020-01-01T10:00"], dtype="datetime64[m]"),
+    "datetime_ns_iso": lambda: np.array(["2020-01-01T00:00:00.123456789"], dtype="datetime64[ns]"),
+    "timedelta_counts": lambda: np.array([1, 2], dtype="timedelta64[s]"),
+    "ml_dtypes_integral_values": lambda: np.array([1, 2], dtype=ml_dtypes.bfloat16),
+    "ml_dtypes_unaligned_points": lambda: np.array([1.5, 2.25], dtype=ml_dtypes.bfloat16),
     "int_1d": lambda: np.arange(6),
     "int_2d": lambda: np.arange(6).reshape(2, 3),
     "int_3d": lambda: np.arange(24).reshape(2, 3, 4),
@@ -102,22 +108,3 @@ def test_longdouble_repr_names_the_type_longdouble():
     # Deliberate difference (docs/decisions.md): NumPy says float128, the spelling users write is longdouble.
     a = np.array([1.0, 2.5], dtype=np.longdouble)
     assert repr(ndb.asarray(a)) == repr(a).replace("array(", "Array(").replace("float128", "longdouble")
-
-
-# Known gaps, pinned so that fixing one turns its test into an XPASS failure that asks for the move above.
-GAPS = {
-    "complex_part_alignment": lambda: np.array([1 + 1j, -2.5 - 0.5j]),
-    "datetime_minutes_iso": lambda: np.array(["2020-01-01T10:00"], dtype="datetime64[m]"),
-    "datetime_ns_iso": lambda: np.array(["2020-01-01T00:00:00.123456789"], dtype="datetime64[ns]"),
-    "timedelta_counts": lambda: np.array([1, 2], dtype="timedelta64[s]"),
-    "ml_dtypes_integral_values": lambda: np.array([1, 2], dtype=ml_dtypes.bfloat16),
-    "ml_dtypes_unaligned_points": lambda: np.array([1.5, 2.25], dtype=ml_dtypes.bfloat16),
-}
-
-
-@pytest.mark.xfail(strict=True, reason="repr gap: complex parts, datetime ISO text, timedelta counts and "
-                                       "ml_dtypes' integral floats are not yet printed as NumPy prints them")
-@pytest.mark.parametrize("name", sorted(GAPS))
-def test_repr_gaps_against_numpy(name):
-    a = GAPS[name]()
-    assert repr(ndb.asarray(a)) == repr(a).replace("array(", "Array(")
