@@ -18,7 +18,7 @@ JOBS   ?= $(shell nproc 2>/dev/null || echo 2)
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all demo test test-cpp test-python test-asan build-cpp install-python system-deps venv format format-deps format-check clean bench \
-	fuzz-deps build-fuzz fuzz fuzz-smoke test-asan-python test-faults
+	fuzz-deps build-fuzz fuzz fuzz-smoke test-asan-python test-faults test-cpp-extension
 
 all: test
 
@@ -86,6 +86,14 @@ install-python: venv
 test-python: install-python
 	cd tests/python && ../../$(PY) -m pytest -q -p no:cacheprovider .
 
+# The example extension (examples/cpp_extension) built by scikit-build-core against the ndbridge just
+# installed, exactly as an extension author builds one, then its tests.
+CPP_EXT_BUILD := build/cpp-extension
+test-cpp-extension: install-python
+	$(PIP) install -q --no-build-isolation --no-deps --upgrade --target $(CPP_EXT_BUILD)/site \
+	  -C build-dir=$(abspath $(CPP_EXT_BUILD))/build examples/cpp_extension
+	cd examples/cpp_extension/tests && PYTHONPATH=$(abspath $(CPP_EXT_BUILD))/site ../../../$(PY) -m pytest -q -p no:cacheprovider .
+
 # --- benchmarks ------------------------------------------------------------------------------------------
 # (a) Google Benchmark microbenchmarks of the core kernels and the memcpy roofline -> bench/cpp_results.json;
 # (b) bench/bench.py: ndbridge against NumPy and PyTorch in one process -> bench/results.md, bench/ratios.png.
@@ -123,7 +131,7 @@ test-faults: install-python
 	cd tests/python && NDBRIDGE_FAULT_ROUNDS=100000 ../../$(PY) -m pytest -q -p no:cacheprovider test_faults.py test_threads_stress.py
 
 # --- the two commands of the README --------------------------------------------------------------------
-test: test-cpp test-python
+test: test-cpp test-python test-cpp-extension
 
 demo: install-python
 	$(PY) examples/demo.py

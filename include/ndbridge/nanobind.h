@@ -1,0 +1,496 @@
+// ndbridge/nanobind.h — ndbridge for nanobind extension authors (CMake target ndbridge::nanobind; the core
+// itself has no Python). `ndbridge::ArrayLike<T, constraints...>` is a parameter type that accepts what
+// ndb.asarray accepts, with its share-or-copy rules and messages; returning an `ndbridge::Array` gives an
+// ndb.Array (or, through `ndbridge::ArrayAs<like::numpy>` / `<like::torch>`, that library's array), zero-copy.
+//
+// How it crosses from the installed ndbridge Python module into this extension: this extension links
+// its own copy of the core, so C++ objects never cross shared-object boundaries. Arrays cross as DLPack
+// 1.x tensors through the DLPack C exchange API that ndb.Array's type publishes (a table of C functions,
+// ABI-stable), and conversions that need ndbridge's rules call `ndbridge.asarray` itself. Sources whose
+// answer is plainly "share" (an ndb.Array, a buffer such as a NumPy array, a type with its own exchange
+// API such as torch.Tensor, already of the right dtype, rank and layout) are viewed directly, without a
+// Python call; everything else goes through ndbridge.asarray, so the rules and the messages are its own.
+//
+// Do not include this header in a translation unit that binds ndbridge::Array with nb::class_: it gives
+// ndbridge::Array a type caster of its own.
+#pragma once
+
+#include <nanobind/nanobind.h>
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <type_traits>
+
+#include "ndbridge/array.h"
+#include "ndbridge/dlpack_api.h"
+#include "ndbridge/error.h"
+#include "ndbridge/view.h"
+
+namespace ndbridge {
+
+// ---- constraints of an ArrayLike parameter -----------------------------------------------------------
+
+/// The parameter's shape: one extent per axis, -1 for any extent. Fixes the rank.
+template <std::int64_t... Extents>
+struct shape {
+    static constexpr std::array<std::int64_t, sizeof...(Extents)> extents{Extents...};
+};
+/// copy=False: the input must be shared as it is; a conversion that would copy raises ndb.CopyError.
+struct no_copy {};
+// c_contig (view.h) asks for a C-contiguous array: order="C", a copy when the input is not.
+
+namespace detail {
+template <class X>
+struct shape_of {
+    static constexpr bool present = false;
+};
+template <std::int64_t... E>
+struct shape_of<shape<E...>> {
+    static constexpr bool present = true;
+    using type = shape<E...>;
+};
+template <class... C>
+struct find_shape {
+    static constexpr bool present = false;
+    static constexpr int rank = -1;
+    static constexpr std::array<std::int64_t, 0> extents{};
+};
+template <class First, class... Rest>
+struct find_shape<First, Rest...> : std::conditional_t<shape_of<First>::present, find_shape<>, find_shape<Rest...>> {};
+template <std::int64_t... E, class... Rest>
+struct find_shape<shape<E...>, Rest...> {
+    static constexpr bool present = true;
+    static constexpr int rank = static_cast<int>(sizeof...(E));
+    static constexpr std::array<std::int64_t, sizeof...(E)> extents{E...};
+};
+template <class X, class... C>
+inline constexpr bool has_v = (std::is_same_v<X, C> || ...);
+
+/// What an ArrayLike parameter asks of its input, read by the one conversion function below.
+struct ArrayRequest {
+    DType dtype;
+    bool writable;    ///< T is not const: a read-only input is copied (or refused under no_copy)
+    bool contiguous;  ///< c_contig
+    bool no_copy;
+    int rank;  ///< -1: any
+    std::span<const std::int64_t> extents;
+};
+
+// ---- Python-side handles, looked up once (the GIL is held whenever these run) ----
+
+inline PyObject* ndbridge_module() {
+    static PyObject* module = [] {
+        PyObject* m = PyImport_ImportModule("ndbridge");
+        if (m == nullptr) throw nanobind::python_error();
+        return m;  // kept for the life of the process, as the interpreter keeps imported modules
+    }();
+    return module;
+}
+inline PyObject* module_attr(const char* name) {
+    PyObject* value = PyObject_GetAttrString(ndbridge_module(), name);
+    if (value == nullptr) throw nanobind::python_error();
+    return value;
+}
+
+/// The module, or nullptr with a Python error set (for noexcept callers).
+inline PyObject* ndb_module_or_null() noexcept {
+    try {
+        return ndbridge_module();
+    } catch (nanobind::python_error& e) {
+        e.restore();
+        return nullptr;
+    }
+}
+
+/// The exchange table of a Python type, or nullptr; cached per type (each cached type is kept alive,
+/// so that its address cannot be reused by another type).
+inline const DLPackExchangeAPI* exchange_api_of(PyTypeObject* type) {
+    struct Entry {
+        PyTypeObject* type;
+        const DLPackExchangeAPI* api;
+    };
+    static std::array<Entry, 16> cache{};
+    for (const Entry& e : cache)
+        if (e.type == type) return e.api;
+    const DLPackExchangeAPI* api = nullptr;
+    PyObject* capsule = PyObject_GetAttrString(reinterpret_cast<PyObject*>(type), "__dlpack_c_exchange_api__");
+    if (capsule == nullptr) {
+        PyErr_Clear();
+    } else {
+        if (PyCapsule_IsValid(capsule, "dlpack_exchange_api")) {
+            api = static_cast<const DLPackExchangeAPI*>(PyCapsule_GetPointer(capsule, "dlpack_exchange_api"));
+            if (!exchange_api_usable(api)) api = nullptr;
+        }
+        Py_DECREF(capsule);
+    }
+    for (Entry& e : cache)
+        if (e.type == nullptr) {
+            Py_INCREF(reinterpret_cast<PyObject*>(type));
+            e = {type, api};
+            break;
+        }
+    return api;
+}
+
+/// ndb.Array's exchange table: how arrays cross between ndbridge's extension and this one.
+inline const DLPackExchangeAPI& ndb_array_api() {
+    static const DLPackExchangeAPI* api = [] {
+        PyObject* type = module_attr("Array");
+        const DLPackExchangeAPI* found = exchange_api_of(reinterpret_cast<PyTypeObject*>(type));
+        Py_DECREF(type);
+        if (found == nullptr) fail(ErrorKind::type, "the installed ndbridge's Array type has no DLPack exchange API");
+        return found;
+    }();
+    return *api;
+}
+
+[[noreturn]] inline void raise(PyObject* type, const std::string& message) {
+    PyErr_SetString(type, message.c_str());
+    throw nanobind::python_error();
+}
+
+/// "ndbridge::ArrayLike<float32, shape<-1, 3>, c_contig, no_copy>", for messages.
+inline std::string describe(const ArrayRequest& r) {
+    std::string text = std::string("ndbridge::ArrayLike<") + (r.writable ? "" : "const ") + name(r.dtype);
+    if (r.rank >= 0) {
+        text += ", shape<";
+        for (std::size_t k = 0; k < r.extents.size(); ++k) text += (k ? ", " : "") + std::to_string(r.extents[k]);
+        text += ">";
+    }
+    if (r.contiguous) text += ", c_contig";
+    if (r.no_copy) text += ", no_copy";
+    return text + ">";
+}
+
+inline bool shape_matches(const Array& a, const ArrayRequest& r) {
+    if (r.rank < 0) return true;
+    if (a.ndim() != r.rank) return false;
+    for (std::size_t k = 0; k < r.extents.size(); ++k)
+        if (r.extents[k] >= 0 && a.shape()[k] != r.extents[k]) return false;
+    return true;
+}
+
+/// True when `a` can be handed to the parameter as it is: the plain "share" answer of asarray.
+inline bool acceptable(const Array& a, const ArrayRequest& r) {
+    return a.dtype() == r.dtype && a.device().host_accessible() && (!r.writable || !a.readonly()) &&
+           (!r.contiguous || a.is_c_contiguous()) && a.flags().aligned && shape_matches(a, r);
+}
+
+/// The buffer protocol, for NumPy arrays and every other buffer: a view, or nullopt when the object
+/// exports no buffer ndbridge can read at once (then asarray decides).
+inline std::optional<Array> view_buffer(PyObject* src) {
+    if (!PyObject_CheckBuffer(src)) return std::nullopt;
+    auto* buffer = new Py_buffer;
+    if (PyObject_GetBuffer(src, buffer, PyBUF_RECORDS_RO) != 0) {
+        PyErr_Clear();
+        delete buffer;
+        return std::nullopt;
+    }
+    // Released with the GIL taken: the last view may die on any thread.
+    Owner owner = make_owner(buffer, [](void* p) noexcept {
+        auto* b = static_cast<Py_buffer*>(p);
+        if (Py_IsInitialized()) {
+            const PyGILState_STATE state = PyGILState_Ensure();
+            PyBuffer_Release(b);
+            PyGILState_Release(state);
+        }
+        delete b;
+    });
+    try {
+        const DType dtype = parse_pep3118(buffer->format != nullptr ? buffer->format : "B");
+        if (dtype.itemsize() != buffer->itemsize || buffer->ndim > kMaxNdim) return std::nullopt;
+        std::array<std::int64_t, kMaxNdim> shape{}, strides{};
+        const auto nd = static_cast<std::size_t>(buffer->ndim);
+        for (std::size_t k = 0; k < nd; ++k) {
+            shape[k] = buffer->shape[k];
+            strides[k] = buffer->strides[k];
+        }
+        return Array::wrap(buffer->buf, dtype, std::span(shape.data(), nd), std::span(strides.data(), nd),
+                           Device::cpu(), buffer->readonly != 0, std::move(owner));
+    } catch (const Error&) {
+        return std::nullopt;  // a format or layout ndbridge's own reader words the error for
+    }
+}
+
+/// The DLPack exchange API of the source's type (ndb.Array, torch.Tensor, ...): a view, or nullopt.
+inline std::optional<Array> view_exchange(PyObject* src, bool& copied) {
+    const DLPackExchangeAPI* api = exchange_api_of(Py_TYPE(src));
+    if (api == nullptr) return std::nullopt;
+    DLManagedTensorVersioned* tensor = nullptr;
+    if (api->managed_tensor_from_py_object_no_sync(src, &tensor) != 0) {
+        PyErr_Clear();  // asarray asks again and words the error
+        return std::nullopt;
+    }
+    copied = (tensor->flags & DLPACK_FLAG_BITMASK_IS_COPIED) != 0;
+    try {
+        return from_dlpack(tensor);
+    } catch (const Error&) {
+        return std::nullopt;
+    }
+}
+
+/// The one conversion behind every ArrayLike: the direct view when it already fits, else
+/// ndbridge.asarray(src, dtype, copy=, order=, device="cpu") and the parameter's own checks.
+/// Returns nullopt (try the next overload) only when `convert` is false.
+inline std::optional<Array> array_from_python(PyObject* src, const ArrayRequest& r, bool convert) {
+    bool copied = false;
+    std::optional<Array> direct = view_exchange(src, copied);
+    if (!direct) direct = view_buffer(src);
+    if (direct && !copied && acceptable(*direct, r)) return direct;
+    direct.reset();
+    if (!convert) return std::nullopt;
+
+    static PyObject* asarray = module_attr("asarray");
+    static PyObject* copy_error = module_attr("CopyError");
+    // The keyword names and values are made once: this is the per-call path of every converted input.
+    static PyObject* kwnames = Py_BuildValue("(sss)", "copy", "order", "device");
+    static PyObject* order_c = PyUnicode_InternFromString("C");
+    static PyObject* order_k = PyUnicode_InternFromString("K");
+    static PyObject* cpu = PyUnicode_InternFromString("cpu");
+    nanobind::object dtype_name = nanobind::steal(PyUnicode_FromString(name(r.dtype).c_str()));
+    if (!dtype_name.is_valid() || kwnames == nullptr) throw nanobind::python_error();
+    PyObject* args[] = {src, dtype_name.ptr(), r.no_copy ? Py_False : Py_None, r.contiguous ? order_c : order_k, cpu};
+    PyObject* result = PyObject_Vectorcall(asarray, args, 2, kwnames);
+    if (result == nullptr) throw nanobind::python_error();  // asarray's own exception and message
+    Array a;
+    try {
+        a = from_exchange_api(ndb_array_api(), result);
+    } catch (const Error&) {
+        Py_DECREF(result);
+        throw nanobind::python_error();
+    }
+    Py_DECREF(result);
+    if (r.writable && a.readonly()) {
+        if (r.no_copy)
+            raise(copy_error, describe(r) +
+                                  ": the input is read-only and this parameter writes to it, so it would be "
+                                  "copied; no_copy (copy=False) forbids that (take ArrayLike<const T>)");
+        a = a.copy(r.contiguous ? MemoryOrder::C : MemoryOrder::K);
+    }
+    if (!shape_matches(a, r))
+        raise(PyExc_ValueError, describe(r) + ": the input has shape " + shape_string(a.shape()) + " (" +
+                                    std::to_string(a.ndim()) +
+                                    " dimensions), which the parameter's shape does not allow");
+    return a;
+}
+
+}  // namespace detail
+
+// ---- the parameter type --------------------------------------------------------------------------------
+
+/// A function parameter that accepts anything ndb.asarray accepts, converted to element type T (const T:
+/// read-only inputs are shared; T: they are copied, or refused under no_copy) with the constraints
+/// `shape<...>`, `c_contig` and `no_copy`. It holds the Array (keeping the source alive) and, with a
+/// shape, a typed view for indexing.
+template <class T, class... Constraints>
+requires is_element_v<std::remove_const_t<T>>
+class ArrayLike {
+    using Shape = detail::find_shape<Constraints...>;
+
+public:
+    using element_type = T;
+    using layout = std::conditional_t<detail::has_v<c_contig, Constraints...>, c_contig, strided>;
+    static constexpr int rank = Shape::rank;
+
+    static const detail::ArrayRequest& request() noexcept {
+        static const detail::ArrayRequest r{
+            dtype_of<std::remove_const_t<T>>(),     !std::is_const_v<T>, detail::has_v<c_contig, Constraints...>,
+            detail::has_v<no_copy, Constraints...>, Shape::rank,         std::span<const std::int64_t>(Shape::extents)};
+        return r;
+    }
+
+    ArrayLike() = default;
+    explicit ArrayLike(Array a) : array_(std::move(a)) {}
+
+    const Array& array() const noexcept { return array_; }
+    T* data() const noexcept { return reinterpret_cast<T*>(array_.data()); }
+    int ndim() const noexcept { return array_.ndim(); }
+    std::int64_t shape(int k) const noexcept { return array_.shape()[static_cast<std::size_t>(k)]; }
+    std::int64_t size() const noexcept { return array_.size(); }
+
+    /// The typed view (rank from the shape constraint, or given here); checked when made.
+    template <int N = rank>
+    ArrayView<T, N, layout> view() const {
+        return ndbridge::view<T, N, layout>(array_);
+    }
+
+private:
+    Array array_;
+};
+
+/// A result handed to another library: `return ArrayAs<like::torch>{a};` gives a torch.Tensor, with
+/// ndb.asarray(…, like=…)'s rules (zero-copy when the library can hold the array as it is).
+namespace like {
+struct numpy {
+    static constexpr const char* name = "numpy";
+};
+struct torch {
+    static constexpr const char* name = "torch";
+};
+struct jax {
+    static constexpr const char* name = "jax";
+};
+}  // namespace like
+template <class Like>
+struct ArrayAs {
+    Array array;
+};
+
+namespace detail {
+/// An ndb.Array (new reference) viewing `a`, through ndb.Array's exchange table.
+inline PyObject* to_ndb_array(const Array& a) noexcept {
+    try {
+        return static_cast<PyObject*>(to_exchange_api(ndb_array_api(), a));
+    } catch (nanobind::python_error& e) {
+        e.restore();
+    } catch (const std::exception& e) {
+        if (!PyErr_Occurred()) PyErr_SetString(PyExc_BufferError, e.what());
+    }
+    return nullptr;
+}
+
+inline PyObject* to_like(const Array& a, const char* like) noexcept {
+    PyObject* ndb = to_ndb_array(a);
+    if (ndb == nullptr) return nullptr;
+    static PyObject* asarray = nullptr;
+    if (asarray == nullptr) {
+        PyObject* module = ndb_module_or_null();
+        asarray = module == nullptr ? nullptr : PyObject_GetAttrString(module, "asarray");
+        if (asarray == nullptr) {
+            Py_DECREF(ndb);
+            return nullptr;
+        }
+    }
+    PyObject* like_name = PyUnicode_FromString(like);
+    PyObject* kwnames = Py_BuildValue("(s)", "like");
+    PyObject* args[] = {ndb, like_name};
+    PyObject* out = PyObject_Vectorcall(asarray, args, 1, kwnames);
+    Py_DECREF(ndb);
+    Py_XDECREF(like_name);
+    Py_XDECREF(kwnames);
+    return out;
+}
+
+// ---- the producer side of the C exchange API, for a C++ type bound with nanobind ----
+
+template <class Fn>
+int exchange_guard(Fn&& fn) noexcept {
+    try {
+        fn();
+        return 0;
+    } catch (nanobind::python_error& e) {
+        e.restore();
+    } catch (const Error& e) {
+        PyErr_SetString(e.kind() == ErrorKind::type ? PyExc_TypeError : PyExc_BufferError, e.what());
+    } catch (const std::exception& e) {
+        PyErr_SetString(PyExc_RuntimeError, e.what());
+    }
+    return -1;
+}
+}  // namespace detail
+
+/// A DLPack C exchange table for a nanobind-bound C++ type `C` that holds an Array: `to_array` gives the
+/// array an object views, `from_array` makes an object from one. Publish it once on the class:
+///     cls.attr("__dlpack_c_exchange_api__") = ndbridge::exchange_api_capsule<Grid, &Grid::array, &Grid::make>();
+/// and ndb.asarray, torch and every other exchange consumer read the object with no Python call.
+template <class C, Array (*ToArray)(const C&), C (*FromArray)(Array)>
+nanobind::object exchange_api_capsule() {
+    static const DLPackExchangeAPI table = {
+        {{NDBRIDGE_DLPACK_MAJOR_VERSION, NDBRIDGE_DLPACK_MINOR_VERSION}, nullptr},
+        nullptr,  // no allocator: the type does not allocate for others
+        [](void* py_object, DLManagedTensorVersioned** out) {
+            return detail::exchange_guard([&] {
+                *out =
+                    to_dlpack(ToArray(nanobind::cast<const C&>(nanobind::handle(static_cast<PyObject*>(py_object)))));
+            });
+        },
+        [](DLManagedTensorVersioned* tensor, void** out) {
+            return detail::exchange_guard([&] {
+                Array a = from_dlpack(tensor);  // owns the tensor from here, also when it fails
+                *out = nanobind::cast(FromArray(std::move(a))).release().ptr();
+            });
+        },
+        nullptr,  // no borrowed DLTensor views: consumers take the owning form
+        [](DLDeviceType, int32_t, void** stream) {
+            *stream = nullptr;  // host memory has no streams
+            return 0;
+        },
+    };
+    return nanobind::steal(PyCapsule_New(const_cast<DLPackExchangeAPI*>(&table), "dlpack_exchange_api", nullptr));
+}
+
+}  // namespace ndbridge
+
+// ---- the nanobind type casters -------------------------------------------------------------------------
+
+namespace nanobind::detail {
+
+template <class T, class... Constraints>
+struct type_caster<ndbridge::ArrayLike<T, Constraints...>> {
+    using Value = ndbridge::ArrayLike<T, Constraints...>;
+    static constexpr auto Name = const_name("ndbridge.ArrayLike");
+    template <typename T_>
+    using Cast = movable_cast_t<T_>;
+    template <typename T_>
+    static constexpr bool can_cast() {
+        return true;
+    }
+    explicit operator Value*() { return &value; }
+    explicit operator Value&() { return value; }
+    explicit operator Value&&() { return std::move(value); }
+    Value value;
+
+    /// Raises asarray's (or the parameter's) Python exception when the input cannot be converted; in
+    /// nanobind's first, no-conversion pass over overloads it only takes inputs that are shared as they are.
+    bool from_python(handle src, uint32_t flags, cleanup_list*) {
+        std::optional<ndbridge::Array> a =
+            ndbridge::detail::array_from_python(src.ptr(), Value::request(), (flags & cast_flags::convert) != 0);
+        if (!a) return false;
+        value = Value(std::move(*a));
+        return true;
+    }
+    static handle from_cpp(const Value& v, rv_policy, cleanup_list*) noexcept {
+        return ndbridge::detail::to_ndb_array(v.array());
+    }
+};
+
+template <>
+struct type_caster<ndbridge::Array> {
+    NB_TYPE_CASTER(ndbridge::Array, const_name("ndbridge.Array"))
+
+    /// A plain Array parameter: anything ndb.asarray accepts, in the dtype it would choose.
+    bool from_python(handle src, uint32_t flags, cleanup_list*) {
+        PyObject* as_ndb = nullptr;
+        if (ndbridge::detail::exchange_api_of(Py_TYPE(src.ptr())) != &ndbridge::detail::ndb_array_api()) {
+            if ((flags & cast_flags::convert) == 0) return false;
+            static PyObject* asarray = ndbridge::detail::module_attr("asarray");
+            as_ndb = PyObject_CallOneArg(asarray, src.ptr());
+            if (as_ndb == nullptr) throw python_error();
+        }
+        try {
+            value = ndbridge::from_exchange_api(ndbridge::detail::ndb_array_api(), as_ndb ? as_ndb : src.ptr());
+        } catch (const ndbridge::Error&) {
+            Py_XDECREF(as_ndb);
+            throw python_error();
+        }
+        Py_XDECREF(as_ndb);
+        return true;
+    }
+    static handle from_cpp(const ndbridge::Array& a, rv_policy, cleanup_list*) noexcept {
+        return ndbridge::detail::to_ndb_array(a);
+    }
+};
+
+template <class Like>
+struct type_caster<ndbridge::ArrayAs<Like>> {
+    NB_TYPE_CASTER(ndbridge::ArrayAs<Like>, const_name("object"))
+    bool from_python(handle, uint32_t, cleanup_list*) noexcept { return false; }  // a result type only
+    static handle from_cpp(const ndbridge::ArrayAs<Like>& v, rv_policy, cleanup_list*) noexcept {
+        return ndbridge::detail::to_like(v.array, Like::name);
+    }
+};
+
+}  // namespace nanobind::detail
