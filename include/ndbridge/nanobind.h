@@ -192,7 +192,9 @@ inline std::optional<Array> view_buffer(PyObject* src) {
     // Released with the GIL taken: the last view may die on any thread.
     Owner owner = make_owner(buffer, [](void* p) noexcept {
         auto* b = static_cast<Py_buffer*>(p);
-        if (Py_IsInitialized()) {
+        if (PyGILState_Check()) {
+            PyBuffer_Release(b);  // the common case: the call that took the buffer is ending
+        } else if (Py_IsInitialized()) {
             const PyGILState_STATE state = PyGILState_Ensure();
             PyBuffer_Release(b);
             PyGILState_Release(state);
@@ -200,7 +202,15 @@ inline std::optional<Array> view_buffer(PyObject* src) {
         delete b;
     });
     try {
-        const DType dtype = parse_pep3118(buffer->format != nullptr ? buffer->format : "B");
+        // The format of the last buffer seen, parsed once: a call site sees the same format over and over.
+        static std::string last_format;
+        static DType last_dtype;
+        const char* format = buffer->format != nullptr ? buffer->format : "B";
+        if (last_format.empty() || last_format != format) {
+            last_dtype = parse_pep3118(format);
+            last_format = format;
+        }
+        const DType dtype = last_dtype;
         if (dtype.itemsize() != buffer->itemsize || buffer->ndim > kMaxNdim) return std::nullopt;
         std::array<std::int64_t, kMaxNdim> shape{}, strides{};
         const auto nd = static_cast<std::size_t>(buffer->ndim);

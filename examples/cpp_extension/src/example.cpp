@@ -65,6 +65,10 @@ std::int64_t size_ndarray(nb::ndarray<const float, nb::c_contig, nb::device::cpu
 
 }  // namespace
 
+#ifdef NDBRIDGE_EXAMPLE_WITH_DOC
+void bind_doc_examples(nb::module_& m);  // docs/cpp.md's example, extracted by CMakeLists.txt
+#endif
+
 NB_MODULE(ndbridge_example, m) {
     m.def("row_sums", &row_sums, nb::arg("x"));
     m.def("total", &total, nb::arg("x"));
@@ -75,6 +79,9 @@ NB_MODULE(ndbridge_example, m) {
     m.def("grid_torch", &grid_torch, nb::arg("rows"), nb::arg("cols"));
     m.def("size_arraylike", &size_arraylike, nb::arg("x"));
     m.def("size_ndarray", &size_ndarray, nb::arg("x"));
+#ifdef NDBRIDGE_EXAMPLE_WITH_DOC
+    bind_doc_examples(m);
+#endif
     nb::class_<Signal> signal(m, "Signal");
     signal.def_prop_ro("samples", [](const Signal& s) { return s.samples; });
     m.def(

@@ -94,3 +94,11 @@ def test_a_cpp_type_publishing_the_exchange_api_is_read_by_ndbridge_without_a_co
     assert a.tolist() == [1.0, 2.0, 4.0]
     assert a.data_ptr == s.samples.data_ptr  # both view the Signal's one array
     assert ex.total(ndb.asarray(s).reshape(1, 3)) == 7.0
+
+
+def test_the_example_of_docs_cpp_md_runs():
+    points = np.array([[1, 2, 2], [0, 3, 4]], dtype=np.float32)
+    norms = ex.scale_rows(points, [1.0, 2.0])
+    assert norms.tolist() == [9.0, 100.0]
+    assert points.tolist() == [[1, 2, 2], [0, 6, 8]]  # scaled in place: shared
+    assert ex.scale_rows([[1, 2, 2]], [2.0]).tolist() == [36.0]
