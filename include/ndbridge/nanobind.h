@@ -105,35 +105,47 @@ inline PyObject* ndb_module_or_null() noexcept {
     }
 }
 
-/// The exchange table of a Python type, or nullptr; cached per type (each cached type is kept alive,
-/// so that its address cannot be reused by another type).
-inline const DLPackExchangeAPI* exchange_api_of(PyTypeObject* type) {
+/// How objects of a Python type are viewed without a Python-level call: its exchange table, else its
+/// __dlpack__ method (called as a C-level function); looked up once per type. Each cached type is kept
+/// alive, so that its address cannot be reused by another type.
+struct TypeAccess {
+    const DLPackExchangeAPI* api = nullptr;
+    PyObject* dlpack = nullptr;  ///< the type's __dlpack__ descriptor (a strong reference), or nullptr
+};
+inline const TypeAccess& access_of(PyTypeObject* type) {
     struct Entry {
         PyTypeObject* type;
-        const DLPackExchangeAPI* api;
+        TypeAccess access;
     };
     static std::array<Entry, 16> cache{};
+    static const TypeAccess uncached_none{};
     for (const Entry& e : cache)
-        if (e.type == type) return e.api;
-    const DLPackExchangeAPI* api = nullptr;
-    PyObject* capsule = PyObject_GetAttrString(reinterpret_cast<PyObject*>(type), "__dlpack_c_exchange_api__");
-    if (capsule == nullptr) {
-        PyErr_Clear();
-    } else {
+        if (e.type == type) return e.access;
+    TypeAccess found;
+    PyObject* t = reinterpret_cast<PyObject*>(type);
+    if (PyObject* capsule = PyObject_GetAttrString(t, "__dlpack_c_exchange_api__")) {
         if (PyCapsule_IsValid(capsule, "dlpack_exchange_api")) {
-            api = static_cast<const DLPackExchangeAPI*>(PyCapsule_GetPointer(capsule, "dlpack_exchange_api"));
-            if (!exchange_api_usable(api)) api = nullptr;
+            found.api = static_cast<const DLPackExchangeAPI*>(PyCapsule_GetPointer(capsule, "dlpack_exchange_api"));
+            if (!exchange_api_usable(found.api)) found.api = nullptr;
         }
         Py_DECREF(capsule);
     }
+    PyErr_Clear();
+    if (found.api == nullptr) {
+        found.dlpack = PyObject_GetAttrString(t, "__dlpack__");
+        if (found.dlpack != nullptr && !PyCallable_Check(found.dlpack)) Py_CLEAR(found.dlpack);
+        PyErr_Clear();
+    }
     for (Entry& e : cache)
         if (e.type == nullptr) {
-            Py_INCREF(reinterpret_cast<PyObject*>(type));
-            e = {type, api};
-            break;
+            Py_INCREF(t);
+            e = {type, found};
+            return e.access;
         }
-    return api;
+    Py_XDECREF(found.dlpack);  // the cache is full: such types take the general path
+    return uncached_none;
 }
+inline const DLPackExchangeAPI* exchange_api_of(PyTypeObject* type) { return access_of(type).api; }
 
 /// ndb.Array's exchange table: how arrays cross between ndbridge's extension and this one.
 inline const DLPackExchangeAPI& ndb_array_api() {
@@ -225,13 +237,42 @@ inline std::optional<Array> view_buffer(PyObject* src) {
     }
 }
 
-/// The DLPack exchange API of the source's type (ndb.Array, torch.Tensor, ...): a view, or nullopt.
-inline std::optional<Array> view_exchange(PyObject* src, bool& copied) {
-    const DLPackExchangeAPI* api = exchange_api_of(Py_TYPE(src));
-    if (api == nullptr) return std::nullopt;
+/// The source's type's exchange table (ndb.Array, torch.Tensor, ...) or __dlpack__ method (NumPy, ...):
+/// a view, or nullopt. `copied` tells whether the producer made a copy to export.
+inline std::optional<Array> view_dlpack(PyObject* src, bool writable, bool& copied) {
+    const TypeAccess& access = access_of(Py_TYPE(src));
     DLManagedTensorVersioned* tensor = nullptr;
-    if (api->managed_tensor_from_py_object_no_sync(src, &tensor) != 0) {
-        PyErr_Clear();  // asarray asks again and words the error
+    if (access.api != nullptr) {
+        if (access.api->managed_tensor_from_py_object_no_sync(src, &tensor) != 0) {
+            PyErr_Clear();  // asarray asks again and words the error
+            return std::nullopt;
+        }
+    } else if (access.dlpack != nullptr) {
+        // A read-only parameter takes the legacy capsule (cheaper, imported read-only); a writable one
+        // asks for DLPack 1.x, which says whether writing is allowed.
+        static PyObject* kw_max_version = Py_BuildValue("(s)", "max_version");
+        static PyObject* version = Py_BuildValue("(ii)", NDBRIDGE_DLPACK_MAJOR_VERSION, NDBRIDGE_DLPACK_MINOR_VERSION);
+        PyObject* args[] = {src, version};
+        PyObject* capsule = PyObject_Vectorcall(access.dlpack, args, 1, writable ? kw_max_version : nullptr);
+        if (capsule == nullptr) {
+            PyErr_Clear();
+            return std::nullopt;
+        }
+        const char* name = writable ? "dltensor_versioned" : "dltensor";
+        void* raw = PyCapsule_IsValid(capsule, name) ? PyCapsule_GetPointer(capsule, name) : nullptr;
+        if (raw != nullptr) PyCapsule_SetName(capsule, writable ? "used_dltensor_versioned" : "used_dltensor");
+        Py_DECREF(capsule);  // renamed: its destructor leaves the tensor to us
+        if (raw == nullptr) {
+            PyErr_Clear();
+            return std::nullopt;
+        }
+        try {
+            return writable ? from_dlpack(static_cast<DLManagedTensorVersioned*>(raw))
+                            : from_dlpack(static_cast<DLManagedTensor*>(raw));
+        } catch (const Error&) {
+            return std::nullopt;
+        }
+    } else {
         return std::nullopt;
     }
     copied = (tensor->flags & DLPACK_FLAG_BITMASK_IS_COPIED) != 0;
@@ -247,7 +288,7 @@ inline std::optional<Array> view_exchange(PyObject* src, bool& copied) {
 /// Returns nullopt (try the next overload) only when `convert` is false.
 inline std::optional<Array> array_from_python(PyObject* src, const ArrayRequest& r, bool convert) {
     bool copied = false;
-    std::optional<Array> direct = view_exchange(src, copied);
+    std::optional<Array> direct = view_dlpack(src, r.writable, copied);
     if (!direct) direct = view_buffer(src);
     if (direct && !copied && acceptable(*direct, r)) return direct;
     direct.reset();
@@ -265,14 +306,16 @@ inline std::optional<Array> array_from_python(PyObject* src, const ArrayRequest&
     PyObject* args[] = {src, dtype_name.ptr(), r.no_copy ? Py_False : Py_None, r.contiguous ? order_c : order_k, cpu};
     PyObject* result = PyObject_Vectorcall(asarray, args, 2, kwnames);
     if (result == nullptr) throw nanobind::python_error();  // asarray's own exception and message
-    Array a;
+    std::optional<Array> converted;
     try {
-        a = from_exchange_api(ndb_array_api(), result);
-    } catch (const Error&) {
+        converted = from_exchange_api(ndb_array_api(), result);
+    } catch (const Error& e) {
         Py_DECREF(result);
+        if (!PyErr_Occurred()) PyErr_SetString(PyExc_BufferError, e.what());
         throw nanobind::python_error();
     }
     Py_DECREF(result);
+    Array& a = *converted;
     if (r.writable && a.readonly()) {
         if (r.no_copy)
             raise(copy_error, describe(r) +
@@ -284,7 +327,7 @@ inline std::optional<Array> array_from_python(PyObject* src, const ArrayRequest&
         raise(PyExc_ValueError, describe(r) + ": the input has shape " + shape_string(a.shape()) + " (" +
                                     std::to_string(a.ndim()) +
                                     " dimensions), which the parameter's shape does not allow");
-    return a;
+    return converted;
 }
 
 }  // namespace detail
@@ -312,23 +355,23 @@ public:
         return r;
     }
 
-    ArrayLike() = default;
+    ArrayLike() = default;  // empty until converted (nanobind's caster holds one); allocates nothing
     explicit ArrayLike(Array a) : array_(std::move(a)) {}
 
-    const Array& array() const noexcept { return array_; }
-    T* data() const noexcept { return reinterpret_cast<T*>(array_.data()); }
-    int ndim() const noexcept { return array_.ndim(); }
-    std::int64_t shape(int k) const noexcept { return array_.shape()[static_cast<std::size_t>(k)]; }
-    std::int64_t size() const noexcept { return array_.size(); }
+    const Array& array() const noexcept { return *array_; }
+    T* data() const noexcept { return reinterpret_cast<T*>(array_->data()); }
+    int ndim() const noexcept { return array_->ndim(); }
+    std::int64_t shape(int k) const noexcept { return array_->shape()[static_cast<std::size_t>(k)]; }
+    std::int64_t size() const noexcept { return array_->size(); }
 
     /// The typed view (rank from the shape constraint, or given here); checked when made.
     template <int N = rank>
     ArrayView<T, N, layout> view() const {
-        return ndbridge::view<T, N, layout>(array_);
+        return ndbridge::view<T, N, layout>(*array_);
     }
 
 private:
-    Array array_;
+    std::optional<Array> array_;
 };
 
 /// A result handed to another library: `return ArrayAs<like::torch>{a};` gives a torch.Tensor, with
@@ -459,7 +502,7 @@ struct type_caster<ndbridge::ArrayLike<T, Constraints...>> {
         std::optional<ndbridge::Array> a =
             ndbridge::detail::array_from_python(src.ptr(), Value::request(), (flags & cast_flags::convert) != 0);
         if (!a) return false;
-        value = Value(std::move(*a));
+        value = Value(std::move(*a));  // the default Value allocates nothing
         return true;
     }
     static handle from_cpp(const Value& v, rv_policy, cleanup_list*) noexcept {
@@ -482,8 +525,9 @@ struct type_caster<ndbridge::Array> {
         }
         try {
             value = ndbridge::from_exchange_api(ndbridge::detail::ndb_array_api(), as_ndb ? as_ndb : src.ptr());
-        } catch (const ndbridge::Error&) {
+        } catch (const ndbridge::Error& e) {
             Py_XDECREF(as_ndb);
+            if (!PyErr_Occurred()) PyErr_SetString(PyExc_BufferError, e.what());
             throw python_error();
         }
         Py_XDECREF(as_ndb);
