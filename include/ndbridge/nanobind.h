@@ -19,10 +19,12 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <span>
 #include <string>
 #include <type_traits>
+#include <utility>
 
 #include "ndbridge/array.h"
 #include "ndbridge/dlpack_api.h"
@@ -237,50 +239,138 @@ inline std::optional<Array> view_buffer(PyObject* src) {
     }
 }
 
-/// The source's type's exchange table (ndb.Array, torch.Tensor, ...) or __dlpack__ method (NumPy, ...):
-/// a view, or nullopt. `copied` tells whether the producer made a copy to export.
-inline std::optional<Array> view_dlpack(PyObject* src, bool writable, bool& copied) {
-    const TypeAccess& access = access_of(Py_TYPE(src));
-    DLManagedTensorVersioned* tensor = nullptr;
-    if (access.api != nullptr) {
-        if (access.api->managed_tensor_from_py_object_no_sync(src, &tensor) != 0) {
-            PyErr_Clear();  // asarray asks again and words the error
-            return std::nullopt;
+/// A producer's DLPack tensor, owned and not yet imported: the parameter's shortcut uses it as it is and
+/// imports it into an Array only when asked (ArrayLike::array()). Calls the deleter once if never imported.
+class HeldTensor {
+public:
+    HeldTensor() = default;
+    HeldTensor(void* managed, bool versioned) noexcept : managed_(managed), versioned_(versioned) {}
+    HeldTensor(HeldTensor&& o) noexcept : managed_(std::exchange(o.managed_, nullptr)), versioned_(o.versioned_) {}
+    HeldTensor& operator=(HeldTensor&& o) noexcept {
+        if (this != &o) {
+            release();
+            managed_ = std::exchange(o.managed_, nullptr);
+            versioned_ = o.versioned_;
         }
-    } else if (access.dlpack != nullptr) {
-        // A read-only parameter takes the legacy capsule (cheaper, imported read-only); a writable one
-        // asks for DLPack 1.x, which says whether writing is allowed.
-        static PyObject* kw_max_version = Py_BuildValue("(s)", "max_version");
-        static PyObject* version = Py_BuildValue("(ii)", NDBRIDGE_DLPACK_MAJOR_VERSION, NDBRIDGE_DLPACK_MINOR_VERSION);
-        PyObject* args[] = {src, version};
-        PyObject* capsule = PyObject_Vectorcall(access.dlpack, args, 1, writable ? kw_max_version : nullptr);
-        if (capsule == nullptr) {
-            PyErr_Clear();
-            return std::nullopt;
-        }
-        const char* name = writable ? "dltensor_versioned" : "dltensor";
-        void* raw = PyCapsule_IsValid(capsule, name) ? PyCapsule_GetPointer(capsule, name) : nullptr;
-        if (raw != nullptr) PyCapsule_SetName(capsule, writable ? "used_dltensor_versioned" : "used_dltensor");
-        Py_DECREF(capsule);  // renamed: its destructor leaves the tensor to us
-        if (raw == nullptr) {
-            PyErr_Clear();
-            return std::nullopt;
-        }
-        try {
-            return writable ? from_dlpack(static_cast<DLManagedTensorVersioned*>(raw))
-                            : from_dlpack(static_cast<DLManagedTensor*>(raw));
-        } catch (const Error&) {
-            return std::nullopt;
-        }
-    } else {
-        return std::nullopt;
+        return *this;
     }
-    copied = (tensor->flags & DLPACK_FLAG_BITMASK_IS_COPIED) != 0;
+    ~HeldTensor() { release(); }
+
+    explicit operator bool() const noexcept { return managed_ != nullptr; }
+    const DLTensor& tensor() const noexcept {
+        return versioned_ ? static_cast<DLManagedTensorVersioned*>(managed_)->dl_tensor
+                          : static_cast<DLManagedTensor*>(managed_)->dl_tensor;
+    }
+    bool readonly() const noexcept {  // a legacy tensor cannot say that writing is allowed
+        return !versioned_ || (static_cast<DLManagedTensorVersioned*>(managed_)->flags & DLPACK_FLAG_BITMASK_READ_ONLY);
+    }
+    bool copied() const noexcept {
+        return versioned_ && (static_cast<DLManagedTensorVersioned*>(managed_)->flags & DLPACK_FLAG_BITMASK_IS_COPIED);
+    }
+    /// The Array viewing the tensor (ownership moves to it, also when the import throws).
+    Array import() {
+        void* m = std::exchange(managed_, nullptr);
+        return versioned_ ? from_dlpack(static_cast<DLManagedTensorVersioned*>(m))
+                          : from_dlpack(static_cast<DLManagedTensor*>(m));
+    }
+
+private:
+    void release() noexcept {
+        void* m = std::exchange(managed_, nullptr);
+        if (m == nullptr) return;
+        if (versioned_) {
+            auto* t = static_cast<DLManagedTensorVersioned*>(m);
+            if (t->deleter != nullptr) t->deleter(t);
+        } else {
+            auto* t = static_cast<DLManagedTensor*>(m);
+            if (t->deleter != nullptr) t->deleter(t);
+        }
+    }
+    void* managed_ = nullptr;
+    bool versioned_ = false;
+};
+
+/// Asks the source's type for a tensor: its exchange table (ndb.Array, torch.Tensor, ...) or its
+/// __dlpack__ method called as a C-level function (NumPy, ...). Empty when it has neither or refuses
+/// (the error is cleared: asarray asks again and words it).
+inline HeldTensor ask_producer(PyObject* src, bool writable) {
+    const TypeAccess& access = access_of(Py_TYPE(src));
+    if (access.api != nullptr) {
+        DLManagedTensorVersioned* tensor = nullptr;
+        if (access.api->managed_tensor_from_py_object_no_sync(src, &tensor) != 0 || tensor == nullptr) {
+            PyErr_Clear();
+            return {};
+        }
+        return HeldTensor(tensor, true);
+    }
+    if (access.dlpack == nullptr) return {};
+    // A read-only parameter takes the legacy capsule (cheaper, imported read-only); a writable one asks
+    // for DLPack 1.x, which says whether writing is allowed.
+    static PyObject* kw_max_version = Py_BuildValue("(s)", "max_version");
+    static PyObject* version = Py_BuildValue("(ii)", NDBRIDGE_DLPACK_MAJOR_VERSION, NDBRIDGE_DLPACK_MINOR_VERSION);
+    PyObject* args[] = {src, version};
+    PyObject* capsule = PyObject_Vectorcall(access.dlpack, args, 1, writable ? kw_max_version : nullptr);
+    if (capsule == nullptr) {
+        PyErr_Clear();
+        return {};
+    }
+    const char* name = writable ? "dltensor_versioned" : "dltensor";
+    void* raw = PyCapsule_IsValid(capsule, name) ? PyCapsule_GetPointer(capsule, name) : nullptr;
+    if (raw != nullptr) PyCapsule_SetName(capsule, writable ? "used_dltensor_versioned" : "used_dltensor");
+    Py_DECREF(capsule);  // renamed: its destructor leaves the tensor to us
+    PyErr_Clear();
+    return raw == nullptr ? HeldTensor() : HeldTensor(raw, writable);
+}
+
+/// The producer's tensor as an Array, or nullopt. `copied` tells whether the producer copied to export.
+inline std::optional<Array> view_dlpack(PyObject* src, bool writable, bool& copied) {
+    HeldTensor held = ask_producer(src, writable);
+    if (!held) return std::nullopt;
+    copied = held.copied();
     try {
-        return from_dlpack(tensor);
+        return held.import();
     } catch (const Error&) {
         return std::nullopt;
     }
+}
+
+/// The shortcut for a parameter of fixed rank N: true (and the view filled) when the producer's tensor
+/// can be used as it is — the plain "share" answer of asarray — checked on the DLTensor itself, so that
+/// no Array is built on the per-call path. Anything unusual returns false, and the general path decides.
+template <class T, int N, class Layout>
+bool view_held(const HeldTensor& held, const ArrayRequest& r, ArrayView<T, N, Layout>& out) {
+    const DLTensor& t = held.tensor();
+    if (held.copied() || (r.writable && held.readonly()) || t.ndim != N) return false;
+    std::int32_t device_type = 0;  // any int32 may be stored in the C enum: read it as an int
+    std::memcpy(&device_type, &t.device.device_type, sizeof device_type);
+    const std::optional<DLDataType> want = to_dlpack(r.dtype);
+    if (device_type != kDLCPU || !want || t.dtype.code != want->code || t.dtype.bits != want->bits ||
+        t.dtype.lanes != want->lanes)
+        return false;
+    Extents<N> shape{}, strides{}, byte_strides{};
+    std::int64_t compact = 1;
+    for (int k = N - 1; k >= 0; --k) {
+        const auto i = static_cast<std::size_t>(k);
+        shape[i] = t.shape[i];
+        if (shape[i] < 0 || (r.extents[i] >= 0 && shape[i] != r.extents[i])) return false;
+        strides[i] = t.strides != nullptr ? t.strides[i] : compact;
+        if (std::is_same_v<Layout, c_contig> && shape[i] != 1 && strides[i] != compact && compact != 0) return false;
+        compact *= shape[i];
+    }
+    auto* data = static_cast<std::byte*>(t.data);
+    if (data == nullptr) return false;
+    data += t.byte_offset;
+    if (reinterpret_cast<std::uintptr_t>(data) % alignof(T) != 0) return false;
+    try {  // hostile extents or strides: the general path reports them
+        for (std::size_t i = 0; i < shape.size(); ++i)
+            byte_strides[i] = checked_mul(strides[i], static_cast<std::int64_t>(sizeof(T)), "DLPack strides");
+        const ByteExtent span = byte_extent(shape, byte_strides, static_cast<std::int64_t>(sizeof(T)));
+        checked_add(span.high, checked_mul(span.low, -1, "DLPack tensor"), "DLPack tensor");
+    } catch (const Error&) {
+        return false;
+    }
+    out = ArrayView<T, N, Layout>(reinterpret_cast<T*>(data), shape, strides);
+    return true;
 }
 
 /// The one conversion behind every ArrayLike: the direct view when it already fits, else
@@ -347,6 +437,7 @@ public:
     using element_type = T;
     using layout = std::conditional_t<detail::has_v<c_contig, Constraints...>, c_contig, strided>;
     static constexpr int rank = Shape::rank;
+    static constexpr int view_rank = rank < 0 ? 0 : rank;  ///< the stored view's rank (0 when there is none)
 
     static const detail::ArrayRequest& request() noexcept {
         static const detail::ArrayRequest r{
@@ -356,22 +447,57 @@ public:
     }
 
     ArrayLike() = default;  // empty until converted (nanobind's caster holds one); allocates nothing
-    explicit ArrayLike(Array a) : array_(std::move(a)) {}
+    /// Checks the view once (Error naming both sides when the array does not fit the parameter).
+    explicit ArrayLike(Array a) : array_(std::move(a)) {
+        if constexpr (rank >= 0) view_ = ndbridge::view<T, rank, layout>(*array_);
+    }
+    /// The shortcut: a producer's tensor that detail::view_held accepted, with its view.
+    ArrayLike(detail::HeldTensor held, const ArrayView<T, view_rank, layout>& v) noexcept
+        : held_(std::move(held)), view_(v) {}
 
-    const Array& array() const noexcept { return *array_; }
-    T* data() const noexcept { return reinterpret_cast<T*>(array_->data()); }
-    int ndim() const noexcept { return array_->ndim(); }
-    std::int64_t shape(int k) const noexcept { return array_->shape()[static_cast<std::size_t>(k)]; }
-    std::int64_t size() const noexcept { return array_->size(); }
+    ArrayLike(ArrayLike&&) noexcept = default;
+    ArrayLike& operator=(ArrayLike&&) noexcept = default;
+    ArrayLike(const ArrayLike& o) : array_(o.array()), view_(o.view_) {}
+    ArrayLike& operator=(const ArrayLike& o) {
+        if (this != &o) {
+            array_ = o.array();
+            held_ = {};
+            view_ = o.view_;
+        }
+        return *this;
+    }
 
-    /// The typed view (rank from the shape constraint, or given here); checked when made.
+    /// The Array (a held producer tensor is imported into one on first use).
+    const Array& array() const {
+        if (!array_) array_ = held_.import();
+        return *array_;
+    }
+    T* data() const {
+        if constexpr (rank >= 0) return view_.data();
+        return reinterpret_cast<T*>(array().data());
+    }
+    int ndim() const { return rank >= 0 ? rank : array().ndim(); }
+    std::int64_t shape(int k) const {
+        if constexpr (rank >= 0) return view_.extent(k);
+        return array().shape()[static_cast<std::size_t>(k)];
+    }
+    std::int64_t size() const {
+        if constexpr (rank >= 0) return view_.size();
+        return array().size();
+    }
+
+    /// The typed view: made when the parameter was converted (rank from the shape constraint), or, for a
+    /// parameter without one, made and checked here with the rank given.
     template <int N = rank>
     ArrayView<T, N, layout> view() const {
-        return ndbridge::view<T, N, layout>(*array_);
+        if constexpr (N == rank && rank >= 0) return view_;
+        return ndbridge::view<T, N, layout>(array());
     }
 
 private:
-    std::optional<Array> array_;
+    mutable std::optional<Array> array_;
+    mutable detail::HeldTensor held_;
+    ArrayView<T, view_rank, layout> view_{nullptr, {}, {}};
 };
 
 /// A result handed to another library: `return ArrayAs<like::torch>{a};` gives a torch.Tensor, with
@@ -499,10 +625,25 @@ struct type_caster<ndbridge::ArrayLike<T, Constraints...>> {
     /// Raises asarray's (or the parameter's) Python exception when the input cannot be converted; in
     /// nanobind's first, no-conversion pass over overloads it only takes inputs that are shared as they are.
     bool from_python(handle src, uint32_t flags, cleanup_list*) {
+        const ndbridge::detail::ArrayRequest& r = Value::request();
+        if constexpr (Value::rank >= 0) {
+            // The per-call path of shared inputs: the producer's tensor, used as it is, no Array built.
+            ndbridge::detail::HeldTensor held = ndbridge::detail::ask_producer(src.ptr(), r.writable);
+            ndbridge::ArrayView<T, Value::rank, typename Value::layout> v(nullptr, {}, {});
+            if (held && ndbridge::detail::view_held(held, r, v)) {
+                value = Value(std::move(held), v);
+                return true;
+            }
+        }
         std::optional<ndbridge::Array> a =
-            ndbridge::detail::array_from_python(src.ptr(), Value::request(), (flags & cast_flags::convert) != 0);
+            ndbridge::detail::array_from_python(src.ptr(), r, (flags & cast_flags::convert) != 0);
         if (!a) return false;
-        value = Value(std::move(*a));  // the default Value allocates nothing
+        try {
+            value = Value(std::move(*a));  // checks the typed view once
+        } catch (const ndbridge::Error& e) {
+            PyErr_SetString(e.kind() == ndbridge::ErrorKind::type ? PyExc_TypeError : PyExc_ValueError, e.what());
+            throw python_error();
+        }
         return true;
     }
     static handle from_cpp(const Value& v, rv_policy, cleanup_list*) noexcept {

@@ -58,8 +58,8 @@ struct Signal {
 };
 
 // The benchmark pairs: the same call through ArrayLike and through nanobind's own nb::ndarray caster.
-std::int64_t size_arraylike(ArrayLike<const float, c_contig> x) { return x.size(); }
-std::int64_t size_ndarray(nb::ndarray<const float, nb::c_contig, nb::device::cpu> x) {
+std::int64_t size_arraylike(ArrayLike<const float, shape<-1>, c_contig> x) { return x.size(); }
+std::int64_t size_ndarray(nb::ndarray<const float, nb::ndim<1>, nb::c_contig, nb::device::cpu> x) {
     return static_cast<std::int64_t>(x.size());
 }
 
