@@ -18,7 +18,7 @@ JOBS   ?= $(shell nproc 2>/dev/null || echo 2)
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all demo test test-cpp test-python test-asan build-cpp install-python system-deps venv format format-deps format-check clean bench \
-	fuzz-deps build-fuzz fuzz fuzz-smoke test-asan-python test-faults test-cpp-extension
+	fuzz-deps build-fuzz fuzz fuzz-smoke test-asan-python test-faults test-cpp-extension test-cpp-extension-asan
 
 all: test
 
@@ -93,6 +93,15 @@ test-cpp-extension: install-python
 	$(PIP) install -q --no-build-isolation --no-deps --upgrade --target $(CPP_EXT_BUILD)/site \
 	  -C build-dir=$(abspath $(CPP_EXT_BUILD))/build examples/cpp_extension
 	cd examples/cpp_extension/tests && PYTHONPATH=$(abspath $(CPP_EXT_BUILD))/site ../../../$(PY) -m pytest -q -p no:cacheprovider .
+
+# The same module built with ASan + UBSan (ndbridge/nanobind.h and the templates it instantiates), its tests
+# run with the runtime preloaded, as test-asan-python does.
+test-cpp-extension-asan: install-python
+	$(PIP) install -q --no-build-isolation --no-deps --upgrade --target $(CPP_EXT_BUILD)-asan/site \
+	  -C build-dir=$(abspath $(CPP_EXT_BUILD))-asan/build -C cmake.define.NDBRIDGE_EXAMPLE_SANITIZE=ON examples/cpp_extension
+	cd examples/cpp_extension/tests && PYTHONPATH=$(abspath $(CPP_EXT_BUILD))-asan/site LD_PRELOAD="$(ASAN_RUNTIME)" \
+	  ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:allocator_may_return_null=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ../../../$(PY) -m pytest -q -p no:cacheprovider --capture=sys .
 
 # --- benchmarks ------------------------------------------------------------------------------------------
 # (a) Google Benchmark microbenchmarks of the core kernels and the memcpy roofline -> bench/cpp_results.json;

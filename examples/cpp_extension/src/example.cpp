@@ -5,6 +5,7 @@
 #include <ndbridge/containers.h>
 #include <ndbridge/nanobind.h>
 
+#include <stdexcept>
 #include <vector>
 
 namespace nb = nanobind;
@@ -41,6 +42,9 @@ void scale_in_place(ArrayLike<float, shape<-1>, no_copy> x, float factor) {
 /// The address the function sees, to show what was shared.
 std::uintptr_t data_address(ArrayLike<const float> x) { return reinterpret_cast<std::uintptr_t>(x.data()); }
 
+/// The parameter's Array, handed back: an ndb.Array sharing the caller's memory and keeping it alive.
+ndbridge::Array same_array(ArrayLike<const float, shape<-1>> x) { return x.array(); }
+
 /// A (rows, cols) grid of i * cols + j, as an ndb.Array, a NumPy array or a torch tensor.
 ndbridge::Array grid(std::int64_t rows, std::int64_t cols) {
     std::vector<float> values(static_cast<std::size_t>(rows * cols));
@@ -74,6 +78,7 @@ NB_MODULE(ndbridge_example, m) {
     m.def("total", &total, nb::arg("x"));
     m.def("scale_in_place", &scale_in_place, nb::arg("x"), nb::arg("factor"));
     m.def("data_address", &data_address, nb::arg("x"));
+    m.def("same_array", &same_array, nb::arg("x"));
     m.def("grid", &grid, nb::arg("rows"), nb::arg("cols"));
     m.def("grid_numpy", &grid_numpy, nb::arg("rows"), nb::arg("cols"));
     m.def("grid_torch", &grid_torch, nb::arg("rows"), nb::arg("cols"));
@@ -86,6 +91,17 @@ NB_MODULE(ndbridge_example, m) {
     signal.def_prop_ro("samples", [](const Signal& s) { return s.samples; });
     m.def(
         "make_signal", [](ArrayLike<const double, shape<-1>> x) { return Signal{x.array()}; }, nb::arg("x"));
+    // Both sides of the exchange API from C++: the core's consumer call (to_exchange_api) into the
+    // producer table below, which makes a new Signal from an Array.
+    m.def(
+        "signal_through_exchange_api",
+        [](ArrayLike<const double, shape<-1>> x) {
+            const DLPackExchangeAPI* api =
+                ndbridge::detail::exchange_api_of(reinterpret_cast<PyTypeObject*>(nb::type<Signal>().ptr()));
+            if (api == nullptr) throw std::runtime_error("Signal publishes no exchange API");
+            return nb::steal(static_cast<PyObject*>(ndbridge::to_exchange_api(*api, x.array())));
+        },
+        nb::arg("x"));
     signal.attr("__dlpack_c_exchange_api__") =
         ndbridge::exchange_api_capsule<Signal, &Signal::array_of, &Signal::from_array>();
 }

@@ -102,3 +102,22 @@ def test_the_example_of_docs_cpp_md_runs():
     assert norms.tolist() == [9.0, 100.0]
     assert points.tolist() == [[1, 2, 2], [0, 6, 8]]  # scaled in place: shared
     assert ex.scale_rows([[1, 2, 2]], [2.0]).tolist() == [36.0]
+
+
+def test_the_parameters_array_shares_and_keeps_the_source_alive():
+    a = np.arange(4, dtype=np.float32)
+    address = a.ctypes.data
+    b = ex.same_array(a)
+    del a
+    assert isinstance(b, ndb.Array) and b.data_ptr == address and b.tolist() == [0, 1, 2, 3]
+    t = torch.arange(3, dtype=torch.float32)
+    assert ex.same_array(t).data_ptr == t.data_ptr()
+
+
+def test_the_exchange_api_both_ways_from_cpp():
+    s = ex.signal_through_exchange_api([1.0, 2.0])
+    assert type(s).__name__ == "Signal" and s.samples.tolist() == [1.0, 2.0]
+    x = np.array([3.0, 4.0])
+    s2 = ex.signal_through_exchange_api(x)
+    assert s2.samples.data_ptr == x.ctypes.data  # zero-copy all the way
+    assert ndb.asarray(s2).data_ptr == x.ctypes.data
