@@ -2,10 +2,12 @@
 // (lists, NumPy, torch, buffers: whatever ndb.asarray accepts), return ndbridge::Array, and a small C++
 // type that publishes the DLPack C exchange API. The nb::ndarray twins exist for bench/bench_cpp_ext.py.
 #include <nanobind/ndarray.h>
+#include <nanobind/stl/string.h>
 #include <ndbridge/containers.h>
 #include <ndbridge/nanobind.h>
 
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 namespace nb = nanobind;
@@ -45,6 +47,11 @@ std::uintptr_t data_address(ArrayLike<const float> x) { return reinterpret_cast<
 /// The parameter's Array, handed back: an ndb.Array sharing the caller's memory and keeping it alive.
 ndbridge::Array same_array(ArrayLike<const float, shape<-1>> x) { return x.array(); }
 
+/// A plain Array parameter: whatever ndb.asarray accepts, in the dtype asarray chooses.
+std::string describe_array(const ndbridge::Array& a) {
+    return ndbridge::name(a.dtype()) + " " + ndbridge::shape_string(a.shape());
+}
+
 /// A (rows, cols) grid of i * cols + j, as an ndb.Array, a NumPy array or a torch tensor.
 ndbridge::Array grid(std::int64_t rows, std::int64_t cols) {
     std::vector<float> values(static_cast<std::size_t>(rows * cols));
@@ -79,6 +86,7 @@ NB_MODULE(ndbridge_example, m) {
     m.def("scale_in_place", &scale_in_place, nb::arg("x"), nb::arg("factor"));
     m.def("data_address", &data_address, nb::arg("x"));
     m.def("same_array", &same_array, nb::arg("x"));
+    m.def("describe_array", &describe_array, nb::arg("a"));
     m.def("grid", &grid, nb::arg("rows"), nb::arg("cols"));
     m.def("grid_numpy", &grid_numpy, nb::arg("rows"), nb::arg("cols"));
     m.def("grid_torch", &grid_torch, nb::arg("rows"), nb::arg("cols"));

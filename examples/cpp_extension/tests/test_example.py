@@ -121,3 +121,11 @@ def test_the_exchange_api_both_ways_from_cpp():
     s2 = ex.signal_through_exchange_api(x)
     assert s2.samples.data_ptr == x.ctypes.data  # zero-copy all the way
     assert ndb.asarray(s2).data_ptr == x.ctypes.data
+
+
+def test_a_plain_array_parameter_takes_what_asarray_takes():
+    assert ex.describe_array([[1, 2], [3, 4]]) == "int64 (2, 2)"
+    assert ex.describe_array(np.zeros((3,), dtype=np.float16)) == "float16 (3,)"
+    assert ex.describe_array(torch.ones(2, 5, dtype=torch.bfloat16)) == "bfloat16 (2, 5)"
+    with pytest.raises(ValueError, match="inhomogeneous"):
+        ex.describe_array([[1], [2, 3]])
