@@ -18,7 +18,7 @@ JOBS   ?= $(shell nproc 2>/dev/null || echo 2)
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all demo test test-cpp test-python test-asan build-cpp install-python system-deps venv format format-deps format-check clean bench \
-	fuzz-deps build-fuzz fuzz fuzz-smoke test-asan-python test-faults typecheck
+	fuzz-deps build-fuzz fuzz fuzz-smoke test-asan-python test-faults typecheck test-cpp-extension test-cpp-extension-asan
 
 all: test
 
@@ -89,6 +89,22 @@ test-python: install-python
 # mypy over examples/ and tests/python against the installed package's stubs (pyproject.toml [tool.mypy]).
 typecheck: install-python
 	$(PY) -m mypy
+# The example extension (examples/cpp_extension) built by scikit-build-core against the ndbridge just
+# installed, exactly as an extension author builds one, then its tests.
+CPP_EXT_BUILD := build/cpp-extension
+test-cpp-extension: install-python
+	$(PIP) install -q --no-build-isolation --no-deps --upgrade --target $(CPP_EXT_BUILD)/site \
+	  -C build-dir=$(abspath $(CPP_EXT_BUILD))/build examples/cpp_extension
+	cd examples/cpp_extension/tests && PYTHONPATH=$(abspath $(CPP_EXT_BUILD))/site ../../../$(PY) -m pytest -q -p no:cacheprovider .
+
+# The same module built with ASan + UBSan (ndbridge/nanobind.h and the templates it instantiates), its tests
+# run with the runtime preloaded, as test-asan-python does.
+test-cpp-extension-asan: install-python
+	$(PIP) install -q --no-build-isolation --no-deps --upgrade --target $(CPP_EXT_BUILD)-asan/site \
+	  -C build-dir=$(abspath $(CPP_EXT_BUILD))-asan/build -C cmake.define.NDBRIDGE_EXAMPLE_SANITIZE=ON examples/cpp_extension
+	cd examples/cpp_extension/tests && PYTHONPATH=$(abspath $(CPP_EXT_BUILD))-asan/site LD_PRELOAD="$(ASAN_RUNTIME)" \
+	  ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:allocator_may_return_null=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ../../../$(PY) -m pytest -q -p no:cacheprovider --capture=sys .
 
 # --- benchmarks ------------------------------------------------------------------------------------------
 # (a) Google Benchmark microbenchmarks of the core kernels and the memcpy roofline -> bench/cpp_results.json;
@@ -127,7 +143,7 @@ test-faults: install-python
 	cd tests/python && NDBRIDGE_FAULT_ROUNDS=100000 ../../$(PY) -m pytest -q -p no:cacheprovider test_faults.py test_threads_stress.py
 
 # --- the two commands of the README --------------------------------------------------------------------
-test: test-cpp test-python typecheck
+test: test-cpp test-python typecheck test-cpp-extension
 
 demo: install-python
 	$(PY) examples/demo.py

@@ -20,6 +20,8 @@
 // of Python floats into float64 or ints into int64 is one loop over the list's items, and a NumPy
 // array leaf of the result's dtype and C layout is one memcpy into its block.
 #include <algorithm>
+#include <cfloat>
+#include <cmath>
 #include <cstring>
 #include <string>
 
@@ -165,9 +167,10 @@ private:
 
     Array fill_all(nb::handle top, DType dtype, bool guessing) {
         out_ = Array::empty(dtype, shape_);
-        fast_ = dtype == DType(ScalarType::float64) ? Fast::f64
-                : dtype == DType(ScalarType::int64) ? Fast::i64
-                                                    : Fast::none;
+        fast_ = dtype == DType(ScalarType::float64)   ? Fast::f64
+                : dtype == DType(ScalarType::int64)   ? Fast::i64
+                : dtype == DType(ScalarType::float32) ? Fast::f32
+                                                      : Fast::none;
         guessing_ = guessing;
         index_.clear();
         ancestors_.clear();
@@ -189,6 +192,11 @@ private:
             PyObject* p = o.ptr();
             if (fast_ == Fast::f64 && PyFloat_CheckExact(p)) {
                 const double v = PyFloat_AS_DOUBLE(p);
+                std::memcpy(dst, &v, sizeof v);
+                return;
+            }
+            if (fast_ == Fast::f32 && PyFloat_CheckExact(p) && fits_float32(PyFloat_AS_DOUBLE(p))) {
+                const auto v = static_cast<float>(PyFloat_AS_DOUBLE(p));
                 std::memcpy(dst, &v, sizeof v);
                 return;
             }
@@ -268,6 +276,10 @@ private:
     // The last level, when it is a list or tuple of exact Python floats (into float64) or ints that fit
     // (into int64): one loop over the items, no per-item call. Returns false when an item needs the
     // general path, which then rewrites the level with the same values.
+    // float32's fast path: a double the conversion rounds into range (out-of-range values take the general
+    // path, which gives NumPy's infinities without undefined behaviour). NaN compares false, so test the negation.
+    static bool fits_float32(double v) { return !(std::fabs(v) > static_cast<double>(FLT_MAX)) || std::isinf(v); }
+
     bool fill_fast_level(nb::handle o, std::size_t depth, std::byte* dst) {
         PyObject* seq = o.ptr();
         const bool list = PyList_CheckExact(seq);
@@ -282,6 +294,15 @@ private:
                 PyObject* item = items[i];
                 if (!PyFloat_CheckExact(item)) return false;
                 d[i] = PyFloat_AS_DOUBLE(item);
+            }
+            return true;
+        }
+        if (fast_ == Fast::f32) {
+            auto* d = reinterpret_cast<float*>(dst);
+            for (Py_ssize_t i = 0; i < n; ++i) {
+                PyObject* item = items[i];
+                if (!PyFloat_CheckExact(item) || !fits_float32(PyFloat_AS_DOUBLE(item))) return false;
+                d[i] = static_cast<float>(PyFloat_AS_DOUBLE(item));
             }
             return true;
         }
@@ -382,7 +403,7 @@ private:
     std::vector<nb::object> keep_;
     Array out_;
     bool guessing_ = false;
-    enum class Fast : unsigned char { none, f64, i64 } fast_ = Fast::none;  ///< the fast path of walk, if any
+    enum class Fast : unsigned char { none, f64, i64, f32 } fast_ = Fast::none;  ///< the fast path of walk, if any
     DTypeInference infer_;
 };
 

@@ -119,6 +119,13 @@ Array Array::empty_like(const Array& like, DType dtype, MemoryOrder order) {
                  std::move(owner), like.size_);
 }
 
+void Array::adopt_check(std::span<const std::int64_t> shape, std::int64_t count) {
+    const std::int64_t size = checked_size(shape, "Array::adopt shape");
+    if (size != count)
+        fail(ErrorKind::value, "Array::adopt: shape ", shape_string(shape), " holds ", size,
+             " elements but the vector has ", count);
+}
+
 Array Array::wrap(void* data, DType dtype, std::span<const std::int64_t> shape, std::span<const std::int64_t> strides,
                   Device device, bool readonly, Owner owner) {
     const std::int64_t size = checked_size(shape, "the array");

@@ -9,9 +9,11 @@
 #include <optional>
 #include <span>
 #include <variant>
+#include <vector>
 
 #include "ndbridge/device.h"
 #include "ndbridge/dtype.h"
+#include "ndbridge/element.h"
 #include "ndbridge/layout.h"
 
 namespace ndbridge {
@@ -57,6 +59,16 @@ public:
     /// that shape x stride arithmetic cannot overflow; `owner` keeps the memory alive.
     static Array wrap(void* data, DType dtype, std::span<const std::int64_t> shape,
                       std::span<const std::int64_t> strides, Device device, bool readonly, Owner owner);
+    /// Lifetime rule of wrap: the memory must stay valid, and unchanged in place, for as long as `owner`
+    /// (held by this array, every view of it, and every DLPack export of them) is alive; `owner` may be
+    /// released on any thread. Pass an empty owner only for memory that outlives every such copy (static
+    /// data), else use adopt, which makes the owner for you.
+
+    /// Moves `v` into the new array's owner: no element is copied. `shape` (C order; empty = 1-d of
+    /// v.size()) must hold v.size() elements, else Error(value) naming both, and `v` is left untouched.
+    /// std::vector<bool> packs bits and cannot be adopted.
+    template <Element T>
+    static Array adopt(std::vector<T>&& v, std::span<const std::int64_t> shape = {});
 
     std::byte* data() const noexcept { return data_; }
     const Dims& shape() const noexcept { return shape_; }
@@ -102,6 +114,8 @@ public:
     Array with_dtype(DType dtype) const;
 
 private:
+    /// Error(value) unless `shape` holds `count` elements (adopt's check, out of line).
+    static void adopt_check(std::span<const std::int64_t> shape, std::int64_t count);
     Array(std::byte* data, DType dtype, Dims shape, Dims strides, Device device, bool readonly, Owner owner,
           std::int64_t size) noexcept;
     Array view(std::byte* data, Dims shape, Dims strides) const;
@@ -115,6 +129,18 @@ private:
     std::int64_t size_ = 1;  ///< product of shape_, cached: it is read on every access
     Owner owner_;
 };
+
+template <Element T>
+Array Array::adopt(std::vector<T>&& v, std::span<const std::int64_t> shape) {
+    static_assert(!std::is_same_v<T, bool>, "std::vector<bool> packs bits; use ndbridge::asarray to copy it");
+    const auto count = static_cast<std::int64_t>(v.size());
+    const std::int64_t flat[] = {count};
+    if (shape.empty()) shape = flat;
+    adopt_check(shape, count);
+    auto holder = std::make_shared<std::vector<T>>(std::move(v));
+    void* data = holder->data();
+    return wrap(data, dtype_of<T>(), shape, {}, Device::cpu(), false, Owner(std::move(holder)));
+}
 
 /// Normalises an axis in [-ndim, ndim) to [0, ndim); Error(index) naming the axis and ndim otherwise.
 int normalize_axis(std::int64_t axis, int ndim, std::string_view what);
