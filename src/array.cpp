@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <memory>
 #include <new>
 
 #include <sys/mman.h>
@@ -14,10 +13,6 @@ namespace ndbridge {
 namespace {
 
 constexpr std::size_t kAllocAlignment = 64;
-constexpr std::size_t kSmallAllocation = std::size_t{64} << 10;
-struct alignas(16) SmallChunk {
-    std::byte bytes[16];
-};
 // Large arrays start on a 2 MiB boundary and ask for transparent huge pages, as NumPy does: a first
 // touch then faults once per 2 MiB instead of once per 4 KiB, which is most of the cost of a fresh copy
 // when THP is in "madvise" mode. 4 MiB: below that, the rounding to 2 MiB wastes too much memory.
@@ -42,15 +37,6 @@ Owner allocate(std::int64_t nbytes, void*& data_out) {
         return Owner(data, [](const void* p) noexcept {
             ::operator delete (const_cast<void*>(p), std::align_val_t{kHugePage});
         });
-    }
-    if (n < kSmallAllocation) {
-        // One allocation for the owner's count and the data, 16-byte aligned (every element type's
-        // alignment): for small arrays the aligned allocator's search and a separate count block cost
-        // more than the copy itself.
-        const std::size_t chunks = (n + sizeof(SmallChunk) - 1) / sizeof(SmallChunk);
-        std::shared_ptr<SmallChunk[]> block = std::make_shared_for_overwrite<SmallChunk[]>(chunks);
-        data_out = block.get();
-        return Owner(std::move(block));
     }
     void* data = ::operator new (n, std::align_val_t{kAllocAlignment});
     data_out = data;
