@@ -99,6 +99,7 @@ enum class Kind : unsigned char {
     array_struct,
     cuda_interface,
     array_method,
+    dask_collection,  ///< a Dask array or frame: lazy, materialized by ndbridge.dask (dask_bridge.cpp)
     python_scalar,
     numpy_scalar,
     string,
@@ -213,12 +214,21 @@ long long exchange_api_call_count();
 /// The type slots of ndb.Array that implement the buffer protocol.
 const PyType_Slot* array_type_slots();
 
+// ---------------------------------------------------------------------------------------------- dask_bridge.cpp
+
+/// A Dask collection computed on Dask's active scheduler into one new host array (ndbridge.dask does
+/// the blocks): the request's dtype, C order unless F is asked for. CopyError under copy=False.
+Array materialize_dask(nb::handle obj, const ConversionRequest& req);
+/// materialize_dask, handed to the target library.
+nb::object convert_dask(nb::handle obj, const ConversionRequest& req, Target target, bool requires_grad);
+
 // ---------------------------------------------------------------------------------------------- registration
 
 void bind_dtype(nb::module_& m);
 void bind_array(nb::module_& m);
 void bind_entry_points(nb::module_& m);
 void bind_threads(nb::module_& m);
+void bind_dask(nb::module_& m);
 void bind_sanitizer_canary(nb::module_& m);  // sanitized builds only (NDBRIDGE_SANITIZER_CANARY)
 
 }  // namespace ndbridge::python

@@ -31,6 +31,24 @@ bool type_derives_from(PyTypeObject* type, std::string_view tp_name) {
     return false;
 }
 
+// Dask's own collections (arrays, frames, delayed): the graph protocol on a class of a dask module. The
+// module matters: xarray and others implement the protocol too and return None for eager data.
+bool is_dask_collection_type(PyTypeObject* t) {
+    if (!type_has(t, "__dask_graph__")) return false;
+    nb::object module = nb::steal(PyObject_GetAttrString(reinterpret_cast<PyObject*>(t), "__module__"));
+    if (!module.is_valid()) {
+        PyErr_Clear();
+        return false;
+    }
+    const char* utf8 = PyUnicode_Check(module.ptr()) ? PyUnicode_AsUTF8(module.ptr()) : nullptr;
+    if (utf8 == nullptr) {
+        PyErr_Clear();
+        return false;
+    }
+    const std::string_view name(utf8);
+    return name == "dask" || name.starts_with("dask.");
+}
+
 // numpy.ndarray itself, remembered the first time an object of that exact type is classified.
 PyTypeObject* ndarray_type = nullptr;
 
@@ -51,6 +69,8 @@ Probe classify(PyTypeObject* t) {
     if (type_has(t, "__array_interface__")) return {Kind::array_interface};
     if (type_has(t, "__array_struct__")) return {Kind::array_struct};
     if (type_has(t, "__cuda_array_interface__")) return {Kind::cuda_interface};
+    // Lazy graphs before __array__, which would compute the whole graph into a temporary and copy again.
+    if (is_dask_collection_type(t)) return {Kind::dask_collection};
     if (type_has(t, "__array__")) return {Kind::array_method};
     if (is(&PyList_Type) || is(&PyTuple_Type) || is(&PyRange_Type)) return {Kind::sequence};
     if (is(&PyDict_Type) || is(&PySet_Type) || is(&PyFrozenSet_Type)) return {Kind::unknown};

@@ -1,0 +1,296 @@
+"""Dask collections through ndbridge, in three ways (docs/dask.md says which fits when): materialize into one
+array (``ndb.asarray(x)``, which calls ``_materialize`` here), convert lazily block by block (``asarray``), or
+iterate over converted blocks (``iter_blocks``). Every block is computed on Dask's own active scheduler.
+"""
+import collections
+import concurrent.futures
+import itertools
+import math
+import sys
+
+import dask
+import dask.array as da
+import dask.local
+import dask.threaded
+import numpy as np
+from dask.base import get_scheduler
+
+from . import _core
+
+__all__ = ["asarray", "iter_blocks"]
+
+# Schedulers whose tasks run in this process: a task can write its block straight into the output.
+_IN_PROCESS_SCHEDULERS = (dask.threaded.get, dask.local.get_sync)
+
+
+# ---------------------------------------------------------------------------------------------- what runs where
+
+
+def _client_of(collection):
+    """The distributed Client that would run ``collection`` now, or None."""
+    get = get_scheduler(collections=[collection])
+    distributed = sys.modules.get("distributed")
+    owner = getattr(get, "__self__", None)
+    if distributed is not None and isinstance(owner, distributed.Client):
+        return owner
+    return None
+
+
+def _runs_in_process(collection):
+    return get_scheduler(collections=[collection]) in _IN_PROCESS_SCHEDULERS
+
+
+def _convert_block(block, dtype, like):
+    """A block converted where it was computed (a worker, when there are workers): only these bytes travel."""
+    return _core.asarray(block, dtype, like=like)
+
+
+def _write_block(out, region, block):
+    # ndb.Array.__setitem__: the copy engine's one pass (cast and layout change fused), without the GIL.
+    out[region] = block
+
+
+def _dtype_spelling(dtype):
+    """A picklable spelling of an ndb.dtype that names it exactly (byte order included)."""
+    return None if dtype is None else dtype.str
+
+
+def _is_frame(x):
+    dd = sys.modules.get("dask.dataframe")
+    return dd is not None and isinstance(x, (dd.DataFrame, dd.Series))
+
+
+def _lazy_target(like, function):
+    """like= of the lazy forms: the library of the blocks, NumPy or PyTorch."""
+    name = like if isinstance(like, str) else getattr(like, "__name__", None)
+    if like is None or name == "numpy":
+        return "numpy"
+    if name == "torch":
+        _register_torch_chunks()
+        return "torch"
+    raise ValueError(f"ndbridge.dask.{function}: like= must be None, 'numpy' or 'torch' (the blocks' library), "
+                     f"not {like!r}")
+
+
+_torch_registered = False
+
+
+def _register_torch_chunks():
+    """Lets Dask hold torch tensors as blocks and join them (compute() of a lazy like='torch' array)."""
+    global _torch_registered
+    if _torch_registered:
+        return
+    import torch
+    from dask.array.chunk_types import register_chunk_type
+    from dask.array.dispatch import concatenate_lookup
+
+    register_chunk_type(torch.Tensor)
+
+    @concatenate_lookup.register(torch.Tensor)
+    def _concatenate_tensors(tensors, axis=0):
+        return torch.cat(list(tensors), dim=axis)
+
+    _torch_registered = True
+
+
+def _result_dtype(x, dtype, function):
+    source = x.dtype
+    if dtype is None and source == np.dtype(object):
+        raise TypeError(f"{function}: the Dask collection has dtype object (Python objects, not values); "
+                        "give dtype= to say what its values are")
+    return _core.dtype(source if dtype is None else dtype)
+
+
+def _with_note(error, text):
+    error.add_note(text)
+    return error
+
+
+# ---------------------------------------------------------------------------------------------- block geometry
+
+
+def _has_unknown_chunks(chunks):
+    return any(math.isnan(c) for c in itertools.chain.from_iterable(chunks))
+
+
+def _known_chunks(x):
+    """x.chunks, with unknown sizes measured by one pass over the blocks on the active scheduler (only
+    the shapes travel back). Unlike x.compute_chunk_sizes(), x itself is left as it was."""
+    if not _has_unknown_chunks(x.chunks):
+        return x.chunks
+    blocks = x.to_delayed().ravel().tolist()
+    shapes = dask.compute(*[dask.delayed(np.shape, pure=True)(b) for b in blocks])
+    grid = np.empty(x.numblocks, dtype=object)
+    for index, shape in zip(np.ndindex(*x.numblocks), shapes):
+        grid[index] = shape
+    chunks = []
+    for axis, count in enumerate(x.numblocks):
+        first = [0] * x.ndim
+        sizes = []
+        for i in range(count):
+            first[axis] = i
+            sizes.append(int(grid[tuple(first)][axis]))
+        chunks.append(tuple(sizes))
+    return tuple(chunks)
+
+
+def _regions(chunks):
+    """Each block's slice of the whole, in the C order of the block grid (the order of to_delayed().ravel())."""
+    bounds = [np.cumsum((0,) + tuple(c)).tolist() for c in chunks]
+    for index in np.ndindex(*[len(c) for c in chunks]):
+        yield tuple(slice(b[i], b[i + 1]) for b, i in zip(bounds, index))
+
+
+# ---------------------------------------------------------------------------------------------- materialize
+
+
+def _materialize(x, dtype, order):
+    """ndb.asarray's handler for Dask collections: one new ndb.Array (C or F order), filled block by block."""
+    if isinstance(x, da.Array):
+        return _materialize_array(x, dtype, order)
+    if _is_frame(x):
+        return _materialize_frame(x, dtype, order)
+    raise TypeError(f"asarray: a {type(x).__module__}.{type(x).__name__} is a Dask collection but neither an array "
+                    "nor a frame; compute it first, or make it an array with dask.array.from_delayed")
+
+
+def _materialize_array(x, dtype, order):
+    dtype = _result_dtype(x, dtype, "asarray")
+    chunks = _known_chunks(x)
+    shape = tuple(sum(c) for c in chunks)
+    out = _core._empty(shape, dtype, order)
+    if out.size == 0:
+        return out
+    blocks = x.to_delayed().ravel().tolist()
+    regions = list(_regions(chunks))
+    try:
+        if _runs_in_process(x):
+            # Each task writes its block into the output as soon as it is computed; nothing is joined.
+            dask.compute(*[dask.delayed(_write_block, pure=False)(out, r, b) for r, b in zip(regions, blocks)])
+        else:
+            _gather_into(out, x, regions, [
+                dask.delayed(_convert_block, pure=True)(b, _dtype_spelling(dtype), "numpy") for b in blocks])
+    except Exception as error:
+        raise _with_note(error, f"ndbridge.asarray: computing the {len(blocks)} blocks of {x!r} failed; "
+                         "no result was made") from None
+    return out
+
+
+def _gather_into(out, collection, regions, converted):
+    """Blocks converted on the workers, each written into its region as it arrives. With a distributed
+    Client they arrive one by one (the output plus the blocks in flight); other schedulers that run
+    outside this process (processes) return them all at once."""
+    client = _client_of(collection)
+    if client is None:
+        results = list(dask.compute(*converted))
+        for i, region in enumerate(regions):
+            _write_block(out, region, results[i])
+            results[i] = None
+        return
+    from distributed import as_completed
+
+    futures = client.compute(converted)
+    position = {f.key: i for i, f in enumerate(futures)}
+    try:
+        for future, block in as_completed(futures, with_results=True):
+            _write_block(out, regions[position[future.key]], block)
+            del block
+    finally:
+        client.cancel(futures)
+
+
+# ---------------------------------------------------------------------------------------------- frames
+
+
+def _materialize_frame(df, dtype, order):
+    raise TypeError("asarray: Dask DataFrames are converted by ndb.from_dataframe, which this build does not "
+                    "have yet")
+
+
+# ---------------------------------------------------------------------------------------------- lazy
+
+
+def asarray(x, dtype=None, *, like=None, nulls=None):
+    """A lazy Dask array whose blocks are ``x``'s blocks converted by ndbridge (``dtype=``; NumPy arrays, or
+    torch tensors with ``like="torch"``). Nothing is computed now; ``meta`` is given, so Dask runs no
+    conversion on placeholder data. A Dask DataFrame gives one block per partition (``nulls=`` as in
+    ``ndb.from_dataframe``)."""
+    target = _lazy_target(like, "asarray")
+    if _is_frame(x):
+        return _lazy_frame(x, dtype, target, nulls)
+    if not isinstance(x, da.Array):
+        raise TypeError(f"ndbridge.dask.asarray: expected a Dask array or DataFrame, got {type(x).__name__}")
+    if nulls is not None:
+        raise ValueError("ndbridge.dask.asarray: nulls= applies to Dask DataFrames; a Dask array has no missing "
+                         f"values to replace (got nulls={nulls!r})")
+    dtype = _result_dtype(x, dtype, "ndbridge.dask.asarray")
+    meta = _convert_block(np.empty((0,) * x.ndim, dtype=x.dtype), _dtype_spelling(dtype), target)
+    return x.map_blocks(_convert_block, _dtype_spelling(dtype), target, meta=meta,
+                        name="ndbridge-asarray-" + dask.base.tokenize(x, _dtype_spelling(dtype), target))
+
+
+def _lazy_frame(df, dtype, target, nulls):
+    raise TypeError("ndbridge.dask.asarray: Dask DataFrames are converted by ndb.from_dataframe, which this build "
+                    "does not have yet")
+
+
+# ---------------------------------------------------------------------------------------------- iterate
+
+
+def iter_blocks(x, *, like="torch", prefetch=1):
+    """Every block of ``x`` once, in the C order of its block grid (partitions in order for a DataFrame), as
+    ``like``'s arrays; the next ``prefetch`` blocks are computed while the current one is used, so only
+    those are held besides it."""
+    if isinstance(prefetch, bool) or not isinstance(prefetch, int) or prefetch < 0:
+        raise ValueError(f"ndbridge.dask.iter_blocks: prefetch must be an int >= 0, not {prefetch!r}")
+    if _is_frame(x):
+        blocks = _frame_blocks(x)
+    elif isinstance(x, da.Array):
+        blocks = [dask.delayed(_convert_block, pure=True)(b, None, "numpy") for b in x.to_delayed().ravel()]
+    else:
+        raise TypeError(f"ndbridge.dask.iter_blocks: expected a Dask array or DataFrame, got {type(x).__name__}")
+    return _iterate(x, blocks, like, prefetch)
+
+
+def _frame_blocks(df):
+    raise TypeError("ndbridge.dask.iter_blocks: Dask DataFrames are converted by ndb.from_dataframe, which this "
+                    "build does not have yet")
+
+
+def _iterate(x, blocks, like, prefetch):
+    _core.asarray(np.empty(0), like=like)  # checks like= now, not at the first block
+    client = _client_of(x)
+    if client is not None:
+        start, result, stop = client.compute, (lambda f: f.result()), client.cancel
+    elif prefetch == 0:
+        start, result, stop = (lambda d: d), (lambda d: dask.compute(d)[0]), (lambda pending: None)
+    else:
+        # One thread computes ahead, on whatever scheduler is active (its own pool for the threaded one).
+        executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="ndbridge-prefetch")
+        start = lambda d: executor.submit(lambda: dask.compute(d)[0])  # noqa: E731
+        result = lambda f: f.result()  # noqa: E731
+
+        def stop(pending):
+            executor.shutdown(wait=True, cancel_futures=True)
+
+    return _blocks_in_order(blocks, like, prefetch, start, result, stop)
+
+
+def _blocks_in_order(blocks, like, prefetch, start, result, stop):
+    pending = collections.deque()
+    upcoming = iter(enumerate(blocks))
+    try:
+        for i, block in itertools.islice(upcoming, prefetch + 1):
+            pending.append((i, start(block)))
+        while pending:
+            i, handle = pending.popleft()
+            try:
+                value = result(handle)
+            except Exception as error:
+                raise _with_note(error, f"ndbridge.dask.iter_blocks: block {i} of {len(blocks)} failed") from None
+            for j, block in itertools.islice(upcoming, 1):
+                pending.append((j, start(block)))
+            yield _core.asarray(value, like=like)
+            del value
+    finally:
+        stop([h for _, h in pending])
