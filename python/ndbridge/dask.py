@@ -7,12 +7,14 @@ import concurrent.futures
 import itertools
 import math
 import sys
+import weakref
 
 import dask
 import dask.array as da
 import dask.local
 import dask.threaded
 import numpy as np
+from dask.array.dispatch import concatenate_lookup
 from dask.base import get_scheduler
 
 from . import _core
@@ -27,8 +29,8 @@ _IN_PROCESS_SCHEDULERS = (dask.threaded.get, dask.local.get_sync)
 
 
 def _client_of(collection):
-    """The distributed Client that would run ``collection`` now, or None."""
-    get = get_scheduler(collections=[collection])
+    """The distributed Client that would run ``collection`` now (None: the default one), or None."""
+    get = get_scheduler(collections=None if collection is None else [collection])
     distributed = sys.modules.get("distributed")
     owner = getattr(get, "__self__", None)
     if distributed is not None and isinstance(owner, distributed.Client):
@@ -72,25 +74,47 @@ def _lazy_target(like, function):
                      f"not {like!r}")
 
 
-_torch_registered = False
+_clients_with_torch_blocks = weakref.WeakSet()
 
 
 def _register_torch_chunks():
-    """Lets Dask hold torch tensors as blocks and join them (compute() of a lazy like='torch' array)."""
-    global _torch_registered
-    if _torch_registered:
-        return
+    """Lets Dask hold torch tensors as blocks (here) and join them (compute() of a lazy like='torch' array),
+    also on a distributed Client's workers, present and future, where the joining may run."""
     import torch
     from dask.array.chunk_types import register_chunk_type
-    from dask.array.dispatch import concatenate_lookup
 
     register_chunk_type(torch.Tensor)
+    client = _client_of(None)
+    if client is not None and client not in _clients_with_torch_blocks:
+        client.register_plugin(__getattr__("_TorchBlocksOnWorkers")(), name="ndbridge-torch-blocks")
+        _clients_with_torch_blocks.add(client)
+
+
+@concatenate_lookup.register_lazy("torch")
+def _register_torch_concatenate():
+    import torch
 
     @concatenate_lookup.register(torch.Tensor)
     def _concatenate_tensors(tensors, axis=0):
         return torch.cat(list(tensors), dim=axis)
 
-    _torch_registered = True
+
+def __getattr__(name):
+    # The worker plugin's class is made on first use, so that importing this module does not import
+    # distributed; pickle finds it here by name on both sides.
+    if name != "_TorchBlocksOnWorkers":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if name in globals():
+        return globals()[name]
+    from distributed import WorkerPlugin
+
+    class _TorchBlocksOnWorkers(WorkerPlugin):
+        def setup(self, worker):
+            import ndbridge.dask  # noqa: F401  (registers the torch join above on the worker)
+
+    _TorchBlocksOnWorkers.__module__ = __name__
+    globals()[name] = _TorchBlocksOnWorkers
+    return _TorchBlocksOnWorkers
 
 
 def _result_dtype(x, dtype, function):
