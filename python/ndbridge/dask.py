@@ -181,46 +181,57 @@ def _materialize(x, dtype, order):
 def _materialize_array(x, dtype, order):
     dtype = _result_dtype(x, dtype, "asarray")
     chunks = _known_chunks(x)
-    shape = tuple(sum(c) for c in chunks)
-    out = _core._empty(shape, dtype, order)
-    if out.size == 0:
-        return out
-    blocks = x.to_delayed().ravel().tolist()
-    regions = list(_regions(chunks))
-    try:
-        if _runs_in_process(x):
-            # Each task writes its block into the output as soon as it is computed; nothing is joined.
-            dask.compute(*[dask.delayed(_write_block, pure=False)(out, r, b) for r, b in zip(regions, blocks)])
-        else:
-            _gather_into(out, x, regions, [
-                dask.delayed(_convert_block, pure=True)(b, _dtype_spelling(dtype), "numpy") for b in blocks])
-    except Exception as error:
-        raise _with_note(error, f"ndbridge.asarray: computing the {len(blocks)} blocks of {x!r} failed; "
-                         "no result was made") from None
+    out = _core._empty(tuple(sum(c) for c in chunks), dtype, order)
+    if out.size != 0:
+        # In this process the blocks go straight into the output (the write casts); elsewhere they are
+        # converted where they are computed, so only the converted bytes travel.
+        _fill(x, (out,), list(_regions(chunks)), x.to_delayed().ravel().tolist(), None, _converted_block,
+              (_dtype_spelling(dtype),), "asarray")
     return out
 
 
-def _gather_into(out, collection, regions, converted):
-    """Blocks converted on the workers, each written into its region as it arrives. With a distributed
-    Client they arrive one by one (the output plus the blocks in flight); other schedulers that run
-    outside this process (processes) return them all at once."""
-    client = _client_of(collection)
-    if client is None:
-        results = list(dask.compute(*converted))
-        for i, region in enumerate(regions):
-            _write_block(out, region, results[i])
-            results[i] = None
-        return
-    from distributed import as_completed
+def _converted_block(block, dtype):
+    return (_convert_block(block, dtype, "numpy"),)
 
-    futures = client.compute(converted)
-    position = {f.key: i for i, f in enumerate(futures)}
+
+def _convert_and_write(outs, region, source, convert, args):
+    results = (source,) if convert is None else convert(source, *args)
+    for out, result in zip(outs, results):
+        _write_block(out, region, result)
+
+
+def _fill(collection, outs, regions, sources, local_convert, remote_convert, args, function):
+    """Computes every source (a block, a partition) on the active scheduler and writes what
+    ``convert(source, *args)`` makes of it (a tuple, one array per output) into ``region`` of each output.
+    Schedulers in this process: each task writes its own result, nothing is joined. A distributed Client:
+    results converted on the workers, written one by one as they arrive (the outputs plus the results in
+    flight). Other schedulers (processes): all converted results come back at once, then are written."""
     try:
-        for future, block in as_completed(futures, with_results=True):
-            _write_block(out, regions[position[future.key]], block)
-            del block
-    finally:
-        client.cancel(futures)
+        if _runs_in_process(collection):
+            dask.compute(*[dask.delayed(_convert_and_write, pure=False)(outs, r, s, local_convert, args)
+                           for r, s in zip(regions, sources)])
+            return
+        converted = [dask.delayed(remote_convert, pure=True)(s, *args) for s in sources]
+        client = _client_of(collection)
+        if client is None:
+            results = list(dask.compute(*converted))
+            for i, region in enumerate(regions):
+                _convert_and_write(outs, region, results[i], lambda r: r, ())
+                results[i] = None
+            return
+        from distributed import as_completed
+
+        futures = client.compute(converted)
+        position = {f.key: i for i, f in enumerate(futures)}
+        try:
+            for future, result in as_completed(futures, with_results=True):
+                _convert_and_write(outs, regions[position[future.key]], result, lambda r: r, ())
+                del result
+        finally:
+            client.cancel(futures)
+    except Exception as error:
+        raise _with_note(error, f"ndbridge.{function}: computing the {len(sources)} parts of {collection!r} "
+                         "failed; no result was made") from None
 
 
 # ---------------------------------------------------------------------------------------------- frames
