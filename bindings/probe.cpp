@@ -31,6 +31,18 @@ bool type_derives_from(PyTypeObject* type, std::string_view tp_name) {
     return false;
 }
 
+// pandas' DataFrame, Series and Index (subclasses too), once pandas is loaded: an object of such a
+// type cannot exist before. Checked before __array__, which pandas objects also have.
+bool is_pandas_type(PyTypeObject* t) {
+    nb::object pandas = loaded_module("pandas");
+    if (!pandas.is_valid()) return false;
+    for (const char* name : {"DataFrame", "Series", "Index"}) {
+        nb::object cls = nb::getattr(pandas, name, nb::none());
+        if (PyType_Check(cls.ptr()) && PyType_IsSubtype(t, reinterpret_cast<PyTypeObject*>(cls.ptr()))) return true;
+    }
+    return false;
+}
+
 // numpy.ndarray itself, remembered the first time an object of that exact type is classified.
 PyTypeObject* ndarray_type = nullptr;
 
@@ -51,6 +63,7 @@ Probe classify(PyTypeObject* t) {
     if (type_has(t, "__array_interface__")) return {Kind::array_interface};
     if (type_has(t, "__array_struct__")) return {Kind::array_struct};
     if (type_has(t, "__cuda_array_interface__")) return {Kind::cuda_interface};
+    if (is_pandas_type(t)) return {Kind::pandas};
     if (type_has(t, "__array__")) return {Kind::array_method};
     if (is(&PyList_Type) || is(&PyTuple_Type) || is(&PyRange_Type)) return {Kind::sequence};
     if (is(&PyDict_Type) || is(&PySet_Type) || is(&PyFrozenSet_Type)) return {Kind::unknown};
@@ -129,7 +142,8 @@ bool is_array_like(Kind k) noexcept {
         case Kind::array_interface:
         case Kind::array_struct:
         case Kind::cuda_interface:
-        case Kind::array_method: return true;
+        case Kind::array_method:
+        case Kind::pandas: return true;
         default: return false;
     }
 }
