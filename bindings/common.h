@@ -105,6 +105,7 @@ enum class Kind : unsigned char {
     string,
     sequence,
     unknown,
+    pandas,  ///< DataFrame, Series, Index (read through ndbridge._frames)
 };
 
 struct Probe {
@@ -222,6 +223,13 @@ Array materialize_dask(nb::handle obj, const ConversionRequest& req);
 /// materialize_dask, handed to the target library.
 nb::object convert_dask(nb::handle obj, const ConversionRequest& req, Target target, bool requires_grad);
 
+// ---------------------------------------------------------------------------------------------- frames.cpp
+
+/// asarray of a pandas DataFrame, Series or Index: ndbridge._frames reads pandas' own column arrays
+/// (a read-only view of a single-dtype block when the request allows, else the fused column pass).
+/// `fresh` tells that the result is new memory.
+Array read_pandas(nb::handle obj, const ConversionRequest& req, bool& fresh);
+
 // ---------------------------------------------------------------------------------------------- registration
 
 void bind_dtype(nb::module_& m);
@@ -229,6 +237,7 @@ void bind_array(nb::module_& m);
 void bind_entry_points(nb::module_& m);
 void bind_threads(nb::module_& m);
 void bind_dask(nb::module_& m);
+void bind_frames(nb::module_& m);
 void bind_sanitizer_canary(nb::module_& m);  // sanitized builds only (NDBRIDGE_SANITIZER_CANARY)
 
 }  // namespace ndbridge::python

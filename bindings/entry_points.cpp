@@ -56,6 +56,7 @@ Array view_of(nb::handle obj, const Probe& p, const ConversionRequest& req, bool
         case Kind::array_struct: return read_array_struct(obj);
         case Kind::cuda_interface: return read_cuda_interface(obj);
         case Kind::array_method: return read_array_method(obj, req, fresh);
+        case Kind::pandas: return read_pandas(obj, req, fresh);
         default: break;
     }
     cannot_convert(obj);

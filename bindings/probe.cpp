@@ -49,6 +49,18 @@ bool is_dask_collection_type(PyTypeObject* t) {
     return name == "dask" || name.starts_with("dask.");
 }
 
+// pandas' DataFrame, Series and Index (subclasses too), once pandas is loaded: an object of such a
+// type cannot exist before. Checked before __array__, which pandas objects also have.
+bool is_pandas_type(PyTypeObject* t) {
+    nb::object pandas = loaded_module("pandas");
+    if (!pandas.is_valid()) return false;
+    for (const char* name : {"DataFrame", "Series", "Index"}) {
+        nb::object cls = nb::getattr(pandas, name, nb::none());
+        if (PyType_Check(cls.ptr()) && PyType_IsSubtype(t, reinterpret_cast<PyTypeObject*>(cls.ptr()))) return true;
+    }
+    return false;
+}
+
 // numpy.ndarray itself, remembered the first time an object of that exact type is classified.
 PyTypeObject* ndarray_type = nullptr;
 
@@ -71,6 +83,7 @@ Probe classify(PyTypeObject* t) {
     if (type_has(t, "__cuda_array_interface__")) return {Kind::cuda_interface};
     // Lazy graphs before __array__, which would compute the whole graph into a temporary and copy again.
     if (is_dask_collection_type(t)) return {Kind::dask_collection};
+    if (is_pandas_type(t)) return {Kind::pandas};
     if (type_has(t, "__array__")) return {Kind::array_method};
     if (is(&PyList_Type) || is(&PyTuple_Type) || is(&PyRange_Type)) return {Kind::sequence};
     if (is(&PyDict_Type) || is(&PySet_Type) || is(&PyFrozenSet_Type)) return {Kind::unknown};
@@ -149,7 +162,8 @@ bool is_array_like(Kind k) noexcept {
         case Kind::array_interface:
         case Kind::array_struct:
         case Kind::cuda_interface:
-        case Kind::array_method: return true;
+        case Kind::array_method:
+        case Kind::pandas: return true;
         default: return false;
     }
 }
