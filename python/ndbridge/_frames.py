@@ -287,6 +287,10 @@ def from_dataframe(data, dtype=None, *, columns=None, order="C", nulls=None, cat
     the result's library, as for ``asarray``.
     """
     if not is_pandas(data):
+        dd = sys.modules.get("dask.dataframe")
+        if dd is not None and isinstance(data, (dd.DataFrame, dd.Series)):  # partition by partition: ndbridge.dask
+            from .dask import _from_dask_dataframe
+            return _from_dask_dataframe(data, dtype, columns, order, nulls, categorical, datetime_unit, copy, like)
         raise TypeError(f"from_dataframe: expected a pandas DataFrame, Series or Index, got {type(data).__name__}")
     values, mask, _ = _convert(data, dtype, columns, order, nulls, categorical, datetime_unit, copy)
     if like is not None:

@@ -237,9 +237,69 @@ def _fill(collection, outs, regions, sources, local_convert, remote_convert, arg
 # ---------------------------------------------------------------------------------------------- frames
 
 
+class _FrameOptions:
+    """ndb.from_dataframe's options for every partition, with the result dtype fixed once (from the frame's
+    meta) so that every partition gives the same dtype whatever values it holds. Picklable."""
+
+    def __init__(self, dtype, columns, nulls, categorical, datetime_unit):
+        self.dtype, self.columns, self.nulls = dtype, columns, nulls
+        self.categorical, self.datetime_unit = categorical, datetime_unit
+
+    def convert(self, partition, order="C"):
+        """(values, mask or None) of one pandas partition as NumPy arrays, by the frames path."""
+        from . import from_dataframe
+
+        result = from_dataframe(partition, self.dtype, columns=self.columns, order=order, nulls=self.nulls,
+                                categorical=self.categorical, datetime_unit=self.datetime_unit, like="numpy")
+        return result if self.nulls == "mask" else (result, None)
+
+
+def _frame_plan(df, dtype, columns, nulls, categorical, datetime_unit):
+    """(options, result dtype, width or None for a Series): the frames path run on the frame's meta, an
+    empty pandas frame of the same columns, so bad options fail before anything is computed."""
+    options = _FrameOptions(None if dtype is None else _dtype_spelling(_core.dtype(dtype)), columns, nulls,
+                            categorical, datetime_unit)
+    empty, _ = options.convert(df._meta)
+    options.dtype = _dtype_spelling(_core.dtype(empty.dtype))
+    return options, _core.dtype(empty.dtype), (None if empty.ndim == 1 else empty.shape[1])
+
+
+def _partition_lengths(df):
+    """Each partition's row count, computed once on the active scheduler (only the counts travel)."""
+    return [int(n) for n in dask.compute(*[dask.delayed(len, pure=True)(p) for p in df.to_delayed()])]
+
+
+def _converted_partition(partition, options):
+    return options.convert(partition)
+
+
+def _from_dask_dataframe(df, dtype, columns, order, nulls, categorical, datetime_unit, copy, like):
+    """ndb.from_dataframe of a Dask DataFrame or Series: one output (and mask) allocated once, each partition
+    converted by the frames path and written into its rows."""
+    if copy is False:
+        raise _core.CopyError(f"from_dataframe: a {type(df).__name__} is a lazy Dask collection: its values exist "
+                              "only once computed, so they are always copied; copy=False forbids that")
+    if not isinstance(order, str) or order.upper() not in ("C", "F", "K", "A"):
+        raise ValueError(f"from_dataframe: order must be 'K', 'A', 'C' or 'F', not {order!r}")
+    options, result_dtype, width = _frame_plan(df, dtype, columns, nulls, categorical, datetime_unit)
+    lengths = _partition_lengths(df)
+    shape = (sum(lengths),) if width is None else (sum(lengths), width)
+    layout = "F" if order.upper() == "F" else "C"
+    outs = (_core._empty(shape, result_dtype, layout),)
+    if nulls == "mask":
+        outs += (_core._empty(shape, _core.dtype("bool"), layout),)
+    bounds = np.cumsum([0] + lengths).tolist()
+    regions = [(slice(a, b),) for a, b in zip(bounds, bounds[1:])]
+    if outs[0].size != 0:
+        _fill(df, outs, regions, df.to_delayed(), _converted_partition, _converted_partition, (options,),
+              "from_dataframe")
+    if like is not None:
+        outs = tuple(_core.asarray(o, like=like) for o in outs)
+    return outs if nulls == "mask" else outs[0]
+
+
 def _materialize_frame(df, dtype, order):
-    raise TypeError("asarray: Dask DataFrames are converted by ndb.from_dataframe, which this build does not "
-                    "have yet")
+    return _from_dask_dataframe(df, dtype, None, order, None, "codes", None, None, None)
 
 
 # ---------------------------------------------------------------------------------------------- lazy
@@ -265,8 +325,22 @@ def asarray(x, dtype=None, *, like=None, nulls=None):
 
 
 def _lazy_frame(df, dtype, target, nulls):
-    raise TypeError("ndbridge.dask.asarray: Dask DataFrames are converted by ndb.from_dataframe, which this build "
-                    "does not have yet")
+    if isinstance(nulls, str) and nulls == "mask":
+        raise ValueError("ndbridge.dask.asarray: nulls='mask' makes two arrays (values, mask), and a lazy array "
+                         "has one kind of block; use ndb.from_dataframe(df, nulls='mask') or another nulls=")
+    options, result_dtype, width = _frame_plan(df, dtype, None, nulls, "codes", None)
+    shape = (math.nan,) if width is None else (math.nan, width)
+    numpy_meta = np.empty((0,) * len(shape), dtype=np.dtype(options.dtype))
+    parts = [da.from_delayed(dask.delayed(_lazy_partition, pure=True)(p, options, "numpy"), shape, meta=numpy_meta)
+             for p in df.to_delayed()]
+    joined = da.concatenate(parts, axis=0)  # Dask joins NumPy metas only; torch blocks come after, per block
+    if target == "numpy":
+        return joined
+    return joined.map_blocks(_convert_block, None, target, meta=_convert_block(numpy_meta, None, target))
+
+
+def _lazy_partition(partition, options, target):
+    return _core.asarray(options.convert(partition)[0], like=target)
 
 
 # ---------------------------------------------------------------------------------------------- iterate
@@ -288,8 +362,8 @@ def iter_blocks(x, *, like="torch", prefetch=1):
 
 
 def _frame_blocks(df):
-    raise TypeError("ndbridge.dask.iter_blocks: Dask DataFrames are converted by ndb.from_dataframe, which this "
-                    "build does not have yet")
+    options, _, _ = _frame_plan(df, None, None, None, "codes", None)
+    return [dask.delayed(_lazy_partition, pure=True)(p, options, "numpy") for p in df.to_delayed()]
 
 
 def _iterate(x, blocks, like, prefetch):

@@ -96,3 +96,15 @@ def test_lazy_torch_blocks_are_made_and_joined_on_the_workers(client):
     whole = y.compute()
     assert isinstance(whole, torch.Tensor) and whole.dtype == torch.float32
     assert torch.equal(whole, torch.from_numpy(a.astype("float32")))
+
+
+def test_dataframe_partitions_converted_on_the_workers(client):
+    pd = pytest.importorskip("pandas")
+    dd = pytest.importorskip("dask.dataframe")
+    pdf = pd.DataFrame({"i": np.arange(50, dtype="int16"), "f": _source((50,)),
+                        "n": pd.array([None if k % 9 == 0 else k for k in range(50)], dtype="Int64")})
+    df = dd.from_pandas(pdf, npartitions=4)
+    values, mask = ndb.from_dataframe(df, dtype="float32", nulls="mask", like="numpy")
+    expected = _threaded(lambda: ndb.from_dataframe(df, dtype="float32", nulls="mask", like="numpy"))
+    assert values.tobytes() == expected[0].tobytes() and np.array_equal(mask, expected[1])
+    assert mask.sum() == 6
