@@ -8,6 +8,7 @@ import itertools
 import math
 import sys
 import weakref
+from typing import Any, Iterator
 
 import dask
 import dask.array as da
@@ -74,7 +75,7 @@ def _lazy_target(like, function):
                      f"not {like!r}")
 
 
-_clients_with_torch_blocks = weakref.WeakSet()
+_clients_with_torch_blocks: "weakref.WeakSet[Any]" = weakref.WeakSet()
 
 
 def _register_torch_chunks():
@@ -305,7 +306,7 @@ def _materialize_frame(df, dtype, order):
 # ---------------------------------------------------------------------------------------------- lazy
 
 
-def asarray(x, dtype=None, *, like=None, nulls=None):
+def asarray(x: Any, dtype: Any = None, *, like: Any = None, nulls: Any = None) -> da.Array:
     """A lazy Dask array whose blocks are ``x``'s blocks converted by ndbridge (``dtype=``; NumPy arrays, or
     torch tensors with ``like="torch"``). Nothing is computed now; ``meta`` is given, so Dask runs no
     conversion on placeholder data. A Dask DataFrame gives one block per partition (``nulls=`` as in
@@ -320,8 +321,8 @@ def asarray(x, dtype=None, *, like=None, nulls=None):
                          f"values to replace (got nulls={nulls!r})")
     dtype = _result_dtype(x, dtype, "ndbridge.dask.asarray")
     meta = _convert_block(np.empty((0,) * x.ndim, dtype=x.dtype), _dtype_spelling(dtype), target)
-    return x.map_blocks(_convert_block, _dtype_spelling(dtype), target, meta=meta,
-                        name="ndbridge-asarray-" + dask.base.tokenize(x, _dtype_spelling(dtype), target))
+    return da.map_blocks(_convert_block, x, _dtype_spelling(dtype), target, meta=meta,
+                         name="ndbridge-asarray-" + dask.base.tokenize(x, _dtype_spelling(dtype), target))
 
 
 def _lazy_frame(df, dtype, target, nulls):
@@ -346,7 +347,7 @@ def _lazy_partition(partition, options, target):
 # ---------------------------------------------------------------------------------------------- iterate
 
 
-def iter_blocks(x, *, like="torch", prefetch=1):
+def iter_blocks(x: Any, *, like: Any = "torch", prefetch: int = 1) -> Iterator[Any]:
     """Every block of ``x`` once, in the C order of its block grid (partitions in order for a DataFrame), as
     ``like``'s arrays; the next ``prefetch`` blocks are computed while the current one is used, so only
     those are held besides it."""

@@ -119,6 +119,13 @@ def test_other_dask_collections_are_named():
         ndb.asarray(d)
 
 
+def test_dask_arrays_inside_lists_are_refused():
+    # np.asarray([x, x]) would compute each through __array__; ndbridge names them instead.
+    x = da.ones((2, 2), chunks=1)
+    with pytest.raises(TypeError, match="as an array element"):
+        ndb.asarray([x, x])
+
+
 def _fail_at(location):
     def block(b, block_info=None):
         if block_info[0]["chunk-location"] == location:
