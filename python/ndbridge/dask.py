@@ -195,10 +195,20 @@ def _converted_block(block, dtype):
     return (_convert_block(block, dtype, "numpy"),)
 
 
-def _convert_and_write(outs, region, source, convert, args):
-    results = (source,) if convert is None else convert(source, *args)
+def _write_results(outs, region, results):
     for out, result in zip(outs, results):
         _write_block(out, region, result)
+
+
+def _convert_and_write(outs, region, source, convert, args):
+    _write_results(outs, region, (source,) if convert is None else convert(source, *args))
+
+
+def _describe(collection):
+    """A one-line name of a collection for messages (a frame's repr is a table)."""
+    if isinstance(collection, da.Array):
+        return repr(collection)
+    return f"a Dask {type(collection).__name__} of {collection.npartitions} partitions"
 
 
 def _fill(collection, outs, regions, sources, local_convert, remote_convert, args, function):
@@ -217,7 +227,7 @@ def _fill(collection, outs, regions, sources, local_convert, remote_convert, arg
         if client is None:
             results = list(dask.compute(*converted))
             for i, region in enumerate(regions):
-                _convert_and_write(outs, region, results[i], lambda r: r, ())
+                _write_results(outs, region, results[i])
                 results[i] = None
             return
         from distributed import as_completed
@@ -226,13 +236,13 @@ def _fill(collection, outs, regions, sources, local_convert, remote_convert, arg
         position = {f.key: i for i, f in enumerate(futures)}
         try:
             for future, result in as_completed(futures, with_results=True):
-                _convert_and_write(outs, regions[position[future.key]], result, lambda r: r, ())
+                _write_results(outs, regions[position[future.key]], result)
                 del result
         finally:
             client.cancel(futures)
     except Exception as error:
-        raise _with_note(error, f"ndbridge.{function}: computing the {len(sources)} parts of {collection!r} "
-                         "failed; no result was made") from None
+        raise _with_note(error, f"ndbridge.{function}: computing the {len(sources)} parts of "
+                         f"{_describe(collection)} failed; no result was made") from None
 
 
 # ---------------------------------------------------------------------------------------------- frames
@@ -246,11 +256,11 @@ class _FrameOptions:
         self.dtype, self.columns, self.nulls = dtype, columns, nulls
         self.categorical, self.datetime_unit = categorical, datetime_unit
 
-    def convert(self, partition, order="C"):
-        """(values, mask or None) of one pandas partition as NumPy arrays, by the frames path."""
+    def convert(self, partition):
+        """(values, mask or None) of one pandas partition as C-ordered NumPy arrays, by the frames path."""
         from . import from_dataframe
 
-        result = from_dataframe(partition, self.dtype, columns=self.columns, order=order, nulls=self.nulls,
+        result = from_dataframe(partition, self.dtype, columns=self.columns, order="C", nulls=self.nulls,
                                 categorical=self.categorical, datetime_unit=self.datetime_unit, like="numpy")
         return result if self.nulls == "mask" else (result, None)
 
@@ -329,7 +339,7 @@ def _lazy_frame(df, dtype, target, nulls):
     if isinstance(nulls, str) and nulls == "mask":
         raise ValueError("ndbridge.dask.asarray: nulls='mask' makes two arrays (values, mask), and a lazy array "
                          "has one kind of block; use ndb.from_dataframe(df, nulls='mask') or another nulls=")
-    options, result_dtype, width = _frame_plan(df, dtype, None, nulls, "codes", None)
+    options, _, width = _frame_plan(df, dtype, None, nulls, "codes", None)
     shape = (math.nan,) if width is None else (math.nan, width)
     numpy_meta = np.empty((0,) * len(shape), dtype=np.dtype(options.dtype))
     parts = [da.from_delayed(dask.delayed(_lazy_partition, pure=True)(p, options, "numpy"), shape, meta=numpy_meta)
