@@ -111,6 +111,37 @@ def main():
         cells = [f"{g / 2**20:.0f} MiB = out+{(g - output_bytes) / block_bytes:.1f}b" for g in grown]
         print(f"{name:<34}{cells[0]:>20}{cells[1]:>20}")
     print("\n(out = the output's size, b = one float64 block)")
+    frames(source, args.blocks, args.repeat)
+
+
+def frames(source, partitions, repeat):
+    """The same values as a Dask DataFrame of float64 columns, to a C float32 array."""
+    import dask.dataframe as dd
+    import pandas as pd
+
+    df = dd.from_pandas(pd.DataFrame(source, columns=[f"c{i}" for i in range(source.shape[1])]),
+                        npartitions=partitions)
+    ways = {
+        "ndb.from_dataframe(df, dtype='float32')": lambda: ndb.from_dataframe(df, dtype="float32"),
+        "df.to_dask_array(lengths=True).astype('float32').compute()":
+            lambda: df.to_dask_array(lengths=True).astype("float32").compute(),
+        "df.compute().to_numpy('float32')": lambda: df.compute().to_numpy("float32"),
+    }
+    expected = source.astype(np.float32)
+    seconds = {}
+    for name, function in ways.items():
+        assert np.array_equal(np.asarray(function()), expected)
+        times = []
+        for _ in range(repeat):
+            gc.collect()
+            t0 = time.perf_counter()
+            function()
+            times.append(time.perf_counter() - t0)
+        seconds[name] = statistics.median(times)
+    base = seconds["ndb.from_dataframe(df, dtype='float32')"]
+    print(f"\nDask DataFrame, {partitions} partitions{'':<20}{'ms':>9}{'ndb / this':>12}")
+    for name, s in seconds.items():
+        print(f"{name:<60}{s * 1e3:>9.1f}{base / s:>12.2f}")
 
 
 if __name__ == "__main__":
