@@ -62,7 +62,7 @@ def main():
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--cols", type=int, default=16)
     parser.add_argument("--blocks", type=int, default=8)
-    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--repeat", type=int, default=15)
     args = parser.parse_args()
 
     source = np.random.default_rng(0).standard_normal((args.rows, args.cols))
@@ -85,16 +85,16 @@ def main():
     print(f"{args.rows}x{args.cols} float64 in {args.blocks} blocks -> C float32; scheduler: threads, "
           f"{dask.system.CPU_COUNT} cores; median of {args.repeat}")
     print(f"output {output_bytes / 2**20:.0f} MiB, one float64 block {block_bytes / 2**20:.0f} MiB")
-    seconds = {}
-    for name, function in ways.items():
-        times = []
-        for _ in range(args.repeat):
+    # Round-robin, so that whatever else the machine does falls on every way alike.
+    times = {name: [] for name in ways}
+    for _ in range(args.repeat):
+        for name, function in ways.items():
             gc.collect()
             t0 = time.perf_counter()
             result = function(stored)
-            times.append(time.perf_counter() - t0)
+            times[name].append(time.perf_counter() - t0)
             del result
-        seconds[name] = statistics.median(times)
+    seconds = {name: statistics.median(t) for name, t in times.items()}
     base = seconds["ndb.asarray(x, dtype='float32')"]
     print(f"\n{'time':<34}{'ms':>9}{'ndb / this':>12}")
     for name, s in seconds.items():
@@ -128,16 +128,16 @@ def frames(source, partitions, repeat):
         "df.compute().to_numpy('float32')": lambda: df.compute().to_numpy("float32"),
     }
     expected = source.astype(np.float32)
-    seconds = {}
-    for name, function in ways.items():
+    for function in ways.values():
         assert np.array_equal(np.asarray(function()), expected)
-        times = []
-        for _ in range(repeat):
+    times = {name: [] for name in ways}
+    for _ in range(repeat):
+        for name, function in ways.items():
             gc.collect()
             t0 = time.perf_counter()
             function()
-            times.append(time.perf_counter() - t0)
-        seconds[name] = statistics.median(times)
+            times[name].append(time.perf_counter() - t0)
+    seconds = {name: statistics.median(t) for name, t in times.items()}
     base = seconds["ndb.from_dataframe(df, dtype='float32')"]
     print(f"\nDask DataFrame, {partitions} partitions{'':<20}{'ms':>9}{'ndb / this':>12}")
     for name, s in seconds.items():

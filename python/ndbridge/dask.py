@@ -200,8 +200,16 @@ def _write_results(outs, region, results):
         _write_block(out, region, result)
 
 
-def _convert_and_write(outs, region, source, convert, args):
-    _write_results(outs, region, (source,) if convert is None else convert(source, *args))
+class _Writer:
+    """The task that writes one source into its region of the outputs. One object, so that Dask does not
+    walk the outputs, the region and the options as possible collections for every block."""
+
+    def __init__(self, outs, region, convert, args):
+        self.outs, self.region, self.convert, self.args = outs, region, convert, args
+
+    def __call__(self, source):
+        results = (source,) if self.convert is None else self.convert(source, *self.args)
+        _write_results(self.outs, self.region, results)
 
 
 def _describe(collection):
@@ -219,7 +227,7 @@ def _fill(collection, outs, regions, sources, local_convert, remote_convert, arg
     flight). Other schedulers (processes): all converted results come back at once, then are written."""
     try:
         if _runs_in_process(collection):
-            dask.compute(*[dask.delayed(_convert_and_write, pure=False)(outs, r, s, local_convert, args)
+            dask.compute(*[dask.delayed(_Writer(outs, r, local_convert, args), pure=False)(s)
                            for r, s in zip(regions, sources)])
             return
         converted = [dask.delayed(remote_convert, pure=True)(s, *args) for s in sources]
