@@ -183,6 +183,8 @@ Array to_array(nb::handle obj, const ConversionRequest& req);
 /// like=: None, 'ndbridge', 'numpy', 'torch', 'jax', one of those modules, or an array (or array
 /// type) of one. Error(value) naming the object otherwise.
 Target parse_like(nb::handle like);
+/// The library like= names: the string itself, or the top-level package of a module, type or object.
+std::string library_of(nb::handle like);
 /// What the target can hold without a copy (the share-or-copy rule reads this).
 const TargetTraits& traits_of(Target target);
 /// What tells a result that is its source's very view (no copy was made) from a new array.
@@ -220,6 +222,8 @@ const PyType_Slot* array_type_slots();
 /// (a read-only view of a single-dtype block when the request allows, else the fused column pass).
 /// `fresh` tells that the result is new memory.
 Array read_pandas(nb::handle obj, const ConversionRequest& req, bool& fresh);
+/// like="pandas": a NumPy result handed to pandas (Series for 1-D, DataFrame for 2-D, sharing memory).
+nb::object pandas_from_numpy(nb::handle array);
 
 // ---------------------------------------------------------------------------------------------- registration
 

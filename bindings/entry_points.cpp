@@ -121,6 +121,11 @@ nb::object asarray(nb::handle obj, nb::handle dtype, nb::handle device, nb::hand
                    nb::handle like, nb::handle requires_grad) {
     return named("asarray", [&] {
         ConversionRequest req = parse_request(dtype, device, copy, order);
+        if (!like.is_none() && library_of(like) == "pandas") {
+            if (!requires_grad.is_none() && PyObject_IsTrue(requires_grad.ptr()) == 1)
+                fail(ErrorKind::value, "requires_grad=True is meaningful only for a torch result (like='torch')");
+            return pandas_from_numpy(convert_object(obj, req, Target::numpy, false));
+        }
         const Target target = parse_like(like);
         bool grad = false;
         if (!requires_grad.is_none()) {

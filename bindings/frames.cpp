@@ -96,6 +96,10 @@ Array read_pandas(nb::handle obj, const ConversionRequest& req, bool& fresh) {
     return nb::cast<Array>(result[0]);
 }
 
+nb::object pandas_from_numpy(nb::handle array) {
+    return nb::module_::import_("ndbridge._frames").attr("to_pandas")(array, nb::arg("copy") = false);
+}
+
 void bind_frames(nb::module_& m) {
     m.def("_write_frame", &write_frame, nb::arg("columns"), nb::arg("dtype"), nb::arg("rows"),
           nb::arg("one_dimensional"), nb::arg("order"), nb::arg("nulls").none(), nb::arg("fill"), nb::arg("want_mask"),
