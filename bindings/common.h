@@ -103,6 +103,7 @@ enum class Kind : unsigned char {
     array_struct,
     cuda_interface,
     array_method,
+    arrow,  ///< __arrow_c_stream__ / __arrow_c_array__ (arrow.cpp reads it)
     python_scalar,
     numpy_scalar,
     string,
@@ -225,6 +226,7 @@ const PyType_Slot* array_type_slots();
 struct ArrowFrame {
     std::vector<ArrowColumn> columns;  ///< in schema order; `indices` set for dictionary (categorical) columns
     std::int64_t rows = 0;
+    bool tabular = false;  ///< a struct schema (tables, record batches): 2-D, else one column, 1-D
     std::shared_ptr<ArrowTable> table;
     ArrowScratch scratch;  ///< unpacked bools, widened dates: what sources() made
     /// ColumnSources of the chosen columns (indices into `columns`), chosen[k] written to output column

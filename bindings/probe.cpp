@@ -43,6 +43,8 @@ Probe classify(PyTypeObject* t) {
     }
     if (type_derives_from(t, "numpy.generic")) return {Kind::numpy_scalar};
     if (const DLPackExchangeAPI* api = exchange_api_of(t)) return {Kind::exchange_api, api};
+    // Arrow before DLPack: pyarrow arrays have __dlpack__ too, which cannot carry nulls, bools or times.
+    if (type_has(t, "__arrow_c_stream__") || type_has(t, "__arrow_c_array__")) return {Kind::arrow};
     if (type_has(t, "__dlpack__")) return {Kind::dlpack};
     if (t == &PyCapsule_Type) return {Kind::capsule};
     if (is(&PyBool_Type) || is(&PyLong_Type) || is(&PyFloat_Type) || is(&PyComplex_Type)) return {Kind::python_scalar};

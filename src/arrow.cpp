@@ -327,7 +327,9 @@ ArrowFormat parse_arrow_format(std::string_view format) {
             if (ec != std::errc() || end != item.data() + item.size() || id < 0 || id > 127)
                 bad_format(format, "has a union type id that is not an integer in 0..127");
             ++ids;
-            rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+            if (comma == std::string_view::npos) break;
+            rest = rest.substr(comma + 1);
+            if (rest.empty()) bad_format(format, "ends with a comma");
         }
         f.layout = format[2] == 'd' ? ArrowLayout::dense_union : ArrowLayout::sparse_union;
         f.fixed_size = ids;
@@ -461,6 +463,10 @@ std::vector<ArrowColumn> arrow_columns(const ArrowTable& table) {
     }
     for (std::int64_t i = 0; i < schema.n_children; ++i) columns.push_back(column_of(*schema.children[i]));
     return columns;
+}
+
+bool arrow_is_table(const ArrowTable& table) noexcept {
+    return table.schema.get().format != nullptr && is_table_schema(table.schema.get());
 }
 
 std::int64_t arrow_row_count(const ArrowTable& table) {

@@ -166,6 +166,8 @@ struct ArrowColumn {
     const ArrowSchema* schema = nullptr;
 };
 std::vector<ArrowColumn> arrow_columns(const ArrowTable& table);
+/// True when the table's schema is a struct ("+s", not dictionary-encoded): one column per child.
+bool arrow_is_table(const ArrowTable& table) noexcept;
 /// Rows of the table: the sum of its chunks' lengths (Error(overflow) when that does not fit).
 std::int64_t arrow_row_count(const ArrowTable& table);
 
