@@ -225,13 +225,14 @@ void fill_schema(ArrowSchema& out, ExportedSchema* e) {
     out = ArrowSchema{};
     out.format = e->format.c_str();
     out.name = "";
-    out.flags = 0;
+    out.flags = ARROW_FLAG_NULLABLE;  // Arrow's default for a field, which consumers compare types with
     out.private_data = e;
     out.release = release_schema;
     if (!e->child_format.empty()) {
         e->child = ArrowSchema{};
         e->child.format = e->child_format.c_str();
         e->child.name = "item";
+        e->child.flags = ARROW_FLAG_NULLABLE;
         e->child.private_data = e;
         e->child.release = release_schema;
         e->references.fetch_add(1);
