@@ -204,3 +204,24 @@ def test_polars_series_and_frames_read_through_the_stream():
     cat = pl.Series(["x", "y", "x"], dtype=pl.Categorical)
     codes = as_numpy(ndb.asarray(cat))
     assert codes[0] == codes[2] != codes[1]
+
+
+def test_the_null_type_is_all_nan():
+    out = as_numpy(ndb.asarray(pa.nulls(3)))
+    assert out.dtype == np.float64 and np.isnan(out).all()
+
+
+@pytest.mark.parametrize(
+    "arr",
+    [pa.array([[1.0]]), pa.array([1], pa.decimal128(5, 2)), pa.array([{"a": 1}]).field(0).cast(pa.int64()).cast(pa.string())],
+    ids=["list", "decimal", "string-cast"],
+)
+def test_nested_and_decimal_types_are_type_errors(arr):
+    with pytest.raises(TypeError, match="not numbers"):
+        ndb.asarray(arr)
+
+
+def test_a_table_with_a_dictionary_column_gives_its_codes():
+    table = pa.table({"v": [1.0, 2.0, 3.0], "cat": pa.array(["x", "y", "x"]).dictionary_encode()})
+    out = as_numpy(ndb.asarray(table))
+    np.testing.assert_array_equal(out, [[1.0, 0], [2.0, 1], [3.0, 0]])
