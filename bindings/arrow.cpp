@@ -71,19 +71,25 @@ std::vector<ColumnSource> ArrowFrame::sources(std::span<const std::size_t> chose
     return out;
 }
 
+namespace {
+
+ArrowFrame read_frame(nb::handle obj) {
+    ArrowFrame frame;
+    frame.table = std::make_shared<ArrowTable>(import_from(obj));
+    frame.columns = arrow_columns(*frame.table);
+    frame.rows = arrow_row_count(*frame.table);
+    frame.tabular = arrow_is_table(*frame.table);
+    return frame;
+}
+
+}  // namespace
+
 ArrowFrame read_arrow_frame(nb::handle obj, const char* function) {
-    return named(function, [&] {
-        ArrowFrame frame;
-        frame.table = std::make_shared<ArrowTable>(import_from(obj));
-        frame.columns = arrow_columns(*frame.table);
-        frame.rows = arrow_row_count(*frame.table);
-        frame.tabular = arrow_is_table(*frame.table);
-        return frame;
-    });
+    return named(function, [&] { return read_frame(obj); });
 }
 
 nb::object convert_arrow(nb::handle obj, const ConversionRequest& req, Target target, bool requires_grad) {
-    ArrowFrame frame = read_arrow_frame(obj, "asarray");
+    ArrowFrame frame = read_frame(obj);  // the entry point names itself in errors
     if (req.device && !req.device->is_cpu())
         fail(ErrorKind::value, "Arrow data is read on the host; device ", to_string(*req.device),
              " is not reachable from here");

@@ -60,8 +60,11 @@ std::int64_t small_or_wild(Input& in, std::int64_t low, std::int64_t high) {
 
 std::unique_ptr<Node> make_node(Input& in, std::vector<std::byte>& data, int depth) {
     auto n = std::make_unique<Node>();
-    n->format = in.below(16) != 0 ? std::string(kFormats[in.below(std::size(kFormats))])
-                                  : std::string(in.take<char>(), 1 + in.below(4));
+    if (in.below(16) != 0) {
+        n->format = kFormats[in.below(std::size(kFormats))];
+    } else {
+        for (std::uint32_t i = 0, len = 1 + in.below(6); i < len; ++i) n->format += in.take<char>();
+    }
     const bool nested = n->format.size() > 1 && n->format[0] == '+';
     const std::uint32_t kids = depth < 2 && (nested || in.below(16) == 0) ? in.below(4) : 0;
     for (std::uint32_t i = 0; i < kids; ++i) n->kids.push_back(make_node(in, data, depth + 1));
@@ -107,7 +110,10 @@ void check_released_once(const Node& n) {
 
 // Whether every node addresses only elements the buffers hold.
 bool inside(const Node& n) {
-    if (n.array.offset + n.array.length > kCapacity) return false;
+    // Unlinked nodes were never validated: their fields may be anything, so compare without adding.
+    if (n.array.offset < 0 || n.array.length < 0 || n.array.offset > kCapacity ||
+        n.array.length > kCapacity - n.array.offset)
+        return false;
     for (const auto& k : n.kids)
         if (!inside(*k)) return false;
     return !n.dictionary || inside(*n.dictionary);

@@ -225,3 +225,11 @@ def test_a_table_with_a_dictionary_column_gives_its_codes():
     table = pa.table({"v": [1.0, 2.0, 3.0], "cat": pa.array(["x", "y", "x"]).dictionary_encode()})
     out = as_numpy(ndb.asarray(table))
     np.testing.assert_array_equal(out, [[1.0, 0], [2.0, 1], [3.0, 0]])
+
+
+def test_errors_name_the_entry_point_once():
+    with pytest.raises(TypeError) as info:
+        ndb.asarray(pa.table({"city": ["Oslo"]}))
+    message = str(info.value)
+    assert message.startswith("asarray: ") and "asarray: asarray" not in message
+    assert "'city'" in message and "utf8 string" in message
