@@ -3,14 +3,18 @@
 // unless a comment says otherwise.
 #pragma once
 
+#include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include <nanobind/nanobind.h>
 
 #include "ndbridge/array.h"
+#include "ndbridge/arrow.h"
 #include "ndbridge/convert.h"
 #include "ndbridge/dlpack.h"
 #include "ndbridge/dtype.h"
@@ -99,6 +103,7 @@ enum class Kind : unsigned char {
     array_struct,
     cuda_interface,
     array_method,
+    arrow,  ///< __arrow_c_stream__ / __arrow_c_array__ (arrow.cpp reads it)
     python_scalar,
     numpy_scalar,
     string,
@@ -216,6 +221,33 @@ long long exchange_api_call_count();
 /// The type slots of ndb.Array that implement the buffer protocol.
 const PyType_Slot* array_type_slots();
 
+// ---------------------------------------------------------------------------------------------- arrow.cpp
+
+/// Arrow data read through the PyCapsule interface, for a frame: every column described (name, Arrow
+/// type, the dtype it reads as), the row count, and the imported structs, released once when the last
+/// holder of `table` lets go (the ColumnSources and any zero-copy view point into it).
+struct ArrowFrame {
+    std::vector<ArrowColumn> columns;  ///< in schema order; `indices` set for dictionary (categorical) columns
+    std::int64_t rows = 0;
+    bool tabular = false;  ///< a struct schema (tables, record batches): 2-D, else one column, 1-D
+    std::shared_ptr<ArrowTable> table;
+    ArrowScratch scratch;  ///< unpacked bools, widened dates: what sources() made
+    /// ColumnSources of the chosen columns (indices into `columns`), chosen[k] written to output column
+    /// k, every chunk in order. Error(type) naming a column that is not numbers (strings, nested types).
+    std::vector<ColumnSource> sources(std::span<const std::size_t> chosen);
+    /// The owner that keeps the Arrow data alive, for views (Array::wrap) into it.
+    Owner owner() const { return table; }
+};
+
+/// True for objects with __arrow_c_stream__ or __arrow_c_array__ (pyarrow, polars, nanoarrow, ...).
+bool has_arrow_protocol(nb::handle obj);
+/// Reads an Arrow producer (stream preferred, else array) without importing pyarrow; everything is
+/// validated before any data is read. `function` names the caller in messages.
+ArrowFrame read_arrow_frame(nb::handle obj, const char* function);
+/// asarray of an Arrow producer: one column -> 1-D (a read-only zero-copy view when one null-free chunk
+/// of a fixed-width type allows), a table -> 2-D (rows x columns) through write_columns; nulls as
+/// from_dataframe's nulls=None.
+nb::object convert_arrow(nb::handle obj, const ConversionRequest& req, Target target, bool requires_grad);
 // ---------------------------------------------------------------------------------------------- frames.cpp
 
 /// asarray of a pandas DataFrame, Series or Index: ndbridge._frames reads pandas' own column arrays
@@ -231,6 +263,7 @@ void bind_dtype(nb::module_& m);
 void bind_array(nb::module_& m);
 void bind_entry_points(nb::module_& m);
 void bind_threads(nb::module_& m);
+void bind_arrow(nb::module_& m);
 void bind_frames(nb::module_& m);
 void bind_sanitizer_canary(nb::module_& m);  // sanitized builds only (NDBRIDGE_SANITIZER_CANARY)
 

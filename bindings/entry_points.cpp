@@ -85,6 +85,7 @@ nb::object convert_object(nb::handle obj, ConversionRequest req, Target target, 
             return hand_to(target, share_or_copy_released(read_numpy_scalar(obj), req, traits), obj, nullptr,
                            requires_grad);
         }
+        case Kind::arrow: return convert_arrow(obj, req, target, requires_grad);
         case Kind::unknown: cannot_convert(obj);
         default: break;
     }
@@ -107,6 +108,7 @@ Array to_array(nb::handle obj, const ConversionRequest& req) {
         case Kind::numpy_array:
             if (is_object_ndarray(obj)) return read_object_array(obj, req);
             break;
+        case Kind::arrow: return nb::cast<Array>(convert_arrow(obj, req, Target::ndbridge, false));
         case Kind::unknown: cannot_convert(obj);
         default: break;
     }
