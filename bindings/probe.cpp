@@ -73,6 +73,10 @@ Probe classify(PyTypeObject* t) {
     }
     if (type_derives_from(t, "numpy.generic")) return {Kind::numpy_scalar};
     if (const DLPackExchangeAPI* api = exchange_api_of(t)) return {Kind::exchange_api, api};
+    // pandas before Arrow: pandas 3 frames have __arrow_c_stream__ too, and are read column by column.
+    if (is_pandas_type(t)) return {Kind::pandas};
+    // Arrow before DLPack: pyarrow arrays have __dlpack__ too, which cannot carry nulls, bools or times.
+    if (type_has(t, "__arrow_c_stream__") || type_has(t, "__arrow_c_array__")) return {Kind::arrow};
     if (type_has(t, "__dlpack__")) return {Kind::dlpack};
     if (t == &PyCapsule_Type) return {Kind::capsule};
     if (is(&PyBool_Type) || is(&PyLong_Type) || is(&PyFloat_Type) || is(&PyComplex_Type)) return {Kind::python_scalar};
@@ -83,7 +87,6 @@ Probe classify(PyTypeObject* t) {
     if (type_has(t, "__cuda_array_interface__")) return {Kind::cuda_interface};
     // Lazy graphs before __array__, which would compute the whole graph into a temporary and copy again.
     if (is_dask_collection_type(t)) return {Kind::dask_collection};
-    if (is_pandas_type(t)) return {Kind::pandas};
     if (type_has(t, "__array__")) return {Kind::array_method};
     if (is(&PyList_Type) || is(&PyTuple_Type) || is(&PyRange_Type)) return {Kind::sequence};
     if (is(&PyDict_Type) || is(&PySet_Type) || is(&PyFrozenSet_Type)) return {Kind::unknown};

@@ -48,6 +48,8 @@ struct SourcePlan {
     bool stage = false;
     bool swap = false;
     bool missing_info = false;
+    // Only NaN marks missing values and the policy writes NaN there: the cast already wrote it.
+    bool nan_only = false;
 };
 
 SourcePlan plan_source(const ColumnSource& s, DType to) {
@@ -56,6 +58,7 @@ SourcePlan plan_source(const ColumnSource& s, DType to) {
     p.source = &s;
     p.swap = !from.is_native();
     p.missing_info = has_missing_info(s, to);
+    p.nan_only = p.missing_info && s.validity_bits == nullptr && s.missing_bytes == nullptr && !s.missing_sentinel;
     const bool numeric_pair = from.is_numeric() && to.is_numeric();
     const bool time_pair = from.is_time() && to.is_time() && can_convert(from, to);
     const bool time_to_number = from.is_time() && to.is_numeric();
@@ -112,10 +115,24 @@ std::int64_t find_missing(const ColumnSource& s, std::int64_t begin, std::int64_
     if (s.nan_is_missing && (s.dtype.is_floating() || s.dtype.is_complex())) {
         kernels::visit_numeric(s.dtype.type(), [&]<class C>(std::type_identity<C>) {
             if constexpr (kernels::is_float_v<C> || kernels::is_complex<C>::value) {
-                for (std::int64_t i = 0; i < n; ++i) {
-                    const C v = kernels::load_swapped<C>(data + i * s.stride, swap, s.dtype.swap_unit());
-                    flags[i] |= static_cast<std::uint8_t>(kernels::convert<std::complex<double>>(v) !=
-                                                          kernels::convert<std::complex<double>>(v));
+                const auto is_nan = [](const C& v) {
+                    if constexpr (kernels::is_complex<C>::value)
+                        return v.real() != v.real() || v.imag() != v.imag();
+                    else if constexpr (kernels::is_narrow<C>::value)
+                        return std::isnan(kernels::narrow_to_double(v));
+                    else
+                        return v != v;
+                };
+                if (swap) {
+                    for (std::int64_t i = 0; i < n; ++i)
+                        flags[i] |= static_cast<std::uint8_t>(
+                            is_nan(kernels::load_swapped<C>(data + i * s.stride, true, s.dtype.swap_unit())));
+                } else {
+                    for (std::int64_t i = 0; i < n; ++i) {
+                        C v;
+                        std::memcpy(&v, data + i * s.stride, sizeof(C));
+                        flags[i] |= static_cast<std::uint8_t>(is_nan(v));
+                    }
                 }
             }
         });
@@ -150,8 +167,8 @@ void check_policy(std::span<const ColumnSource> sources, const std::vector<Sourc
         if (n == 0) continue;
         if (nulls.policy == NullPolicy::raise)
             fail(ErrorKind::value, "column '", s.name, "' has ", n, plural(n), " and the null policy is to raise");
-        fail(ErrorKind::value, "column '", s.name, "' has ", n, plural(n), ", which a ", describe(to),
-             " result cannot hold as NaN; fill them with a number, ask for a mask, or choose a floating dtype");
+        fail(ErrorKind::value, "column '", s.name, "' has ", n, plural(n), ", which a result of dtype ", describe(to),
+             " cannot hold as NaN; fill them with a number, ask for a mask, or choose a floating dtype");
     }
 }
 
@@ -174,6 +191,33 @@ std::optional<std::array<std::byte, kMaxItem>> missing_value(const NullOptions& 
     return bytes;
 }
 
+// Writes `value` over every element of the contiguous run `values` whose flag is set: a select, not a
+// branch, so that scattered missing values cost no mispredictions.
+template <class Unit>
+void put_missing_as(std::byte* values, const std::uint8_t* flags, std::int64_t n, const std::byte* value) {
+    Unit v;
+    std::memcpy(&v, value, sizeof(Unit));
+    for (std::int64_t k = 0; k < n; ++k) {
+        Unit x;
+        std::memcpy(&x, values + k * static_cast<std::int64_t>(sizeof(Unit)), sizeof(Unit));
+        x = flags[k] != 0 ? v : x;
+        std::memcpy(values + k * static_cast<std::int64_t>(sizeof(Unit)), &x, sizeof(Unit));
+    }
+}
+
+void put_missing(std::byte* values, const std::uint8_t* flags, std::int64_t n, std::int64_t item,
+                 const std::byte* value) {
+    switch (item) {
+        case 1: return put_missing_as<std::uint8_t>(values, flags, n, value);
+        case 2: return put_missing_as<std::uint16_t>(values, flags, n, value);
+        case 4: return put_missing_as<std::uint32_t>(values, flags, n, value);
+        case 8: return put_missing_as<std::uint64_t>(values, flags, n, value);
+        default:
+            for (std::int64_t k = 0; k < n; ++k)
+                if (flags[k] != 0) std::memcpy(values + k * item, value, static_cast<std::size_t>(item));
+    }
+}
+
 struct Target {
     std::byte* data;
     std::int64_t row_stride, col_stride, item;
@@ -181,13 +225,18 @@ struct Target {
     std::int64_t mask_row_stride, mask_col_stride;
 };
 
-// Writes source rows [begin, end) (indices within the source) into their place in the output.
+// Writes source rows [begin, end) (indices within the source) into their place in the output: each chunk
+// is cast into a contiguous buffer with the copy engine's (vector) loop, then stored at the output's row
+// stride, so the cast runs at full width whatever the layout of the result.
 void write_rows(const SourcePlan& p, std::int64_t begin, std::int64_t end, const Target& t,
-                const std::optional<std::array<std::byte, kMaxItem>>& fill) {
+                const std::optional<std::array<std::byte, kMaxItem>>& fill, bool fill_is_nan) {
     const ColumnSource& s = *p.source;
     const std::int64_t item = s.dtype.itemsize();
     alignas(64) std::array<std::byte, kChunk * 8> stage;
+    alignas(64) std::array<std::byte, kChunk * kMaxItem> cast;
     std::array<std::uint8_t, kChunk> flags;
+    const bool contiguous_out = t.row_stride == t.item;
+    const bool flags_needed = t.mask != nullptr || (p.missing_info && fill && !(p.nan_only && fill_is_nan));
     const std::int64_t chunk = p.stage ? std::min(kChunk, static_cast<std::int64_t>(stage.size()) / item) : kChunk;
     for (std::int64_t i = begin; i < end; i += chunk) {
         const std::int64_t n = std::min(chunk, end - i);
@@ -209,20 +258,23 @@ void write_rows(const SourcePlan& p, std::int64_t begin, std::int64_t end, const
             src = stage.data();
             src_stride = item;
         }
-        p.loop(src, src_stride, dst, t.row_stride, n);
-        std::byte* mask = t.mask == nullptr ? nullptr : t.mask + row * t.mask_row_stride + s.column * t.mask_col_stride;
-        if (!p.missing_info) {
-            for (std::int64_t k = 0; mask != nullptr && k < n; ++k) mask[k * t.mask_row_stride] = std::byte{0};
-            continue;
+        // Cast, fill and mask on a contiguous run (the result itself, or the buffer), then one strided store.
+        std::byte* values = contiguous_out ? dst : cast.data();
+        p.loop(src, src_stride, values, t.item, n);
+        if (flags_needed) {
+            std::byte* mask =
+                t.mask == nullptr ? nullptr : t.mask + row * t.mask_row_stride + s.column * t.mask_col_stride;
+            if (!p.missing_info) {
+                for (std::int64_t k = 0; k < n; ++k) mask[k * t.mask_row_stride] = std::byte{0};
+            } else {
+                const std::int64_t missing = find_missing(s, i, n, flags.data());
+                if (mask != nullptr)
+                    kernels::raw_copy(mask, t.mask_row_stride, reinterpret_cast<const std::byte*>(flags.data()), 1, n,
+                                      1);
+                if (missing != 0 && fill) put_missing(values, flags.data(), n, t.item, fill->data());
+            }
         }
-        const std::int64_t missing = find_missing(s, i, n, flags.data());
-        if (mask != nullptr)
-            for (std::int64_t k = 0; k < n; ++k)
-                mask[k * t.mask_row_stride] = std::byte{flags[static_cast<std::size_t>(k)]};
-        if (missing == 0 || !fill) continue;
-        for (std::int64_t k = 0; k < n; ++k)
-            if (flags[static_cast<std::size_t>(k)] != 0)
-                std::memcpy(dst + k * t.row_stride, fill->data(), static_cast<std::size_t>(t.item));
+        if (!contiguous_out) kernels::raw_copy(dst, t.row_stride, cast.data(), t.item, n, t.item);
     }
 }
 
@@ -289,6 +341,7 @@ void write_columns(std::span<const ColumnSource> sources, const NullOptions& nul
     }
     check_policy(sources, plans, nulls, to, columns);
     const auto fill = missing_value(nulls, to);
+    const bool fill_is_nan = fill && nulls.policy != NullPolicy::fill && !to.is_time();
     if (rows == 0 || columns == 0 || plans.empty()) return;
 
     const Target target{out.data(),
@@ -316,7 +369,7 @@ void write_columns(std::span<const ColumnSource> sources, const NullOptions& nul
                     const std::int64_t begin = std::max(r0, p.source->row_offset) - p.source->row_offset;
                     const std::int64_t end =
                         std::min(r1, p.source->row_offset + p.source->length) - p.source->row_offset;
-                    write_rows(p, begin, end, target, fill);
+                    write_rows(p, begin, end, target, fill, fill_is_nan);
                 }
             }
         }

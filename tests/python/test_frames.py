@@ -254,3 +254,60 @@ def test_bad_options_name_the_option(holes):
         ndb.from_dataframe(pd.DataFrame({"c": pd.Categorical(["a"])}), categorical="onehot")
     with pytest.raises(TypeError, match="expected a pandas"):
         ndb.from_dataframe([1, 2, 3])
+
+
+# ------------------------------------------------------------------------------------------- Arrow
+
+pa = pytest.importorskip("pyarrow")
+
+
+def test_arrow_tables_chunked_with_nulls_and_mask():
+    a = pa.chunked_array([[1.0, None, 3.0], [4.0, 5.0]])
+    b = pa.chunked_array([[10, 20], [None, 40, 50]])
+    s = pa.chunked_array([["x", "y", "z"], ["u", "v"]])
+    table = pa.table({"a": a, "b": b, "s": s})
+    with pytest.raises(TypeError, match="column 's'"):
+        ndb.from_dataframe(table)
+    values, mask = ndb.from_dataframe(table, columns="numeric", nulls="mask", dtype="float32")
+    want = table.select(["a", "b"]).to_pandas()
+    np.testing.assert_array_equal(np.asarray(mask), want.isna().to_numpy())
+    np.testing.assert_array_equal(np.asarray(values), want.to_numpy(dtype="float32", na_value=np.nan))
+    with pytest.raises(ValueError, match="column 'b' has 1 missing value"):
+        ndb.from_dataframe(table, columns=["b"])
+    filled = np.asarray(ndb.from_dataframe(table, columns=["b", "a"], nulls=-1))
+    assert filled[:, 0].tolist() == [10, 20, -1, 40, 50] and filled[1, 1] == -1
+    with pytest.raises(ndb.CopyError):
+        ndb.from_dataframe(table, columns="numeric", copy=False)
+
+
+def test_arrow_record_batches_dictionary_and_timestamps():
+    batch = pa.record_batch({"d": pa.array(["p", "q", "p"]).dictionary_encode(),
+                             "t": pa.array([0, 86_400_000_000, 2 * 86_400_000_000], pa.timestamp("us")),
+                             "v": pa.array([1.5, 2.5, 3.5])})
+    got = np.asarray(ndb.from_dataframe(batch, datetime_unit="D"))
+    np.testing.assert_array_equal(got, [[0, 0, 1.5], [1, 1, 2.5], [0, 2, 3.5]])
+    with pytest.raises(TypeError, match="column 'd'.*categorical='raise'"):
+        ndb.from_dataframe(batch, categorical="raise")
+    alone = ndb.from_dataframe(batch, columns=["t"])
+    assert alone.dtype == ndb.dtype("datetime64[us]")
+
+
+def test_pandas_arrow_backed_columns_join_the_same_pass():
+    df = pd.DataFrame({"x": pd.array([1, None, 3], dtype=pd.ArrowDtype(pa.int64())), "y": [0.5, 1.5, 2.5],
+                       "s": pd.array(["a", "b", "c"], dtype="string[pyarrow]")})
+    with pytest.raises(TypeError, match="column 's'"):
+        ndb.from_dataframe(df)
+    values, mask = ndb.from_dataframe(df, columns=["x", "y"], nulls="mask")
+    assert np.asarray(mask)[:, 0].tolist() == [False, True, False]
+    np.testing.assert_array_equal(np.asarray(values)[[0, 2]], [[1.0, 0.5], [3.0, 2.5]])
+    assert np.isnan(np.asarray(ndb.from_dataframe(df, columns=["x", "y"]))[1, 0])
+
+
+def test_polars_frames_through_the_stream():
+    pl = pytest.importorskip("polars")
+    frame = pl.DataFrame({"a": [1, 2, None], "b": [0.5, 1.5, 2.5], "s": ["x", "y", "z"]})
+    values, mask = ndb.from_dataframe(frame, columns="numeric", nulls="mask")
+    assert np.asarray(mask).tolist() == [[False, False], [False, False], [True, False]]
+    np.testing.assert_array_equal(np.asarray(values)[:2], [[1.0, 0.5], [2.0, 1.5]])
+    series = ndb.from_dataframe(pl.Series("n", [1, 2, 3]))
+    assert np.asarray(series).tolist() == [1, 2, 3]
