@@ -117,6 +117,7 @@ bench: system-deps venv
 	flock $(CPU_LOCK) $(BENCH_BUILD)/bench/cpp/ndbridge_bench --benchmark_min_time=0.05 \
 	  --benchmark_out=bench/cpp_results.json --benchmark_out_format=json
 	flock $(CPU_LOCK) $(PY) bench/bench.py
+	flock $(CPU_LOCK) $(PY) bench/bench_frames.py
 
 # The extension built with ASan+UBSan (its own build dir, installed into $(ASAN_PY_BUILD)/site, found
 # first through PYTHONPATH) and the whole pytest suite run under it, the ASan runtime preloaded into

@@ -3,15 +3,19 @@
 // unless a comment says otherwise.
 #pragma once
 
+#include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include <nanobind/nanobind.h>
 
 #include "ndbridge/array.h"
+#include "ndbridge/arrow.h"
 #include "ndbridge/convert.h"
 #include "ndbridge/copy.h"
 #include "ndbridge/dlpack.h"
@@ -125,11 +129,14 @@ enum class Kind : unsigned char {
     array_struct,
     cuda_interface,
     array_method,
+    dask_collection,  ///< a Dask array or frame: lazy, materialized by ndbridge.dask (dask_bridge.cpp)
+    arrow,            ///< __arrow_c_stream__ / __arrow_c_array__ (arrow.cpp reads it)
     python_scalar,
     numpy_scalar,
     string,
     sequence,
     unknown,
+    pandas,  ///< DataFrame, Series, Index (read through ndbridge._frames)
 };
 
 struct Probe {
@@ -208,6 +215,8 @@ Array to_array(nb::handle obj, const ConversionRequest& req);
 /// like=: None, 'ndbridge', 'numpy', 'torch', 'jax', one of those modules, or an array (or array
 /// type) of one. Error(value) naming the object otherwise.
 Target parse_like(nb::handle like);
+/// The library like= names: the string itself, or the top-level package of a module, type or object.
+std::string library_of(nb::handle like);
 /// What the target can hold without a copy (the share-or-copy rule reads this).
 const TargetTraits& traits_of(Target target);
 /// What tells a result that is its source's very view (no copy was made) from a new array.
@@ -242,12 +251,59 @@ long long exchange_api_call_count();
 /// The type slots of ndb.Array that implement the buffer protocol.
 const PyType_Slot* array_type_slots();
 
+// ---------------------------------------------------------------------------------------------- dask_bridge.cpp
+
+/// A Dask collection computed on Dask's active scheduler into one new host array (ndbridge.dask does
+/// the blocks): the request's dtype, C order unless F is asked for. CopyError under copy=False.
+Array materialize_dask(nb::handle obj, const ConversionRequest& req);
+/// materialize_dask, handed to the target library.
+nb::object convert_dask(nb::handle obj, const ConversionRequest& req, Target target, bool requires_grad);
+
+// ---------------------------------------------------------------------------------------------- arrow.cpp
+
+/// Arrow data read through the PyCapsule interface, for a frame: every column described (name, Arrow
+/// type, the dtype it reads as), the row count, and the imported structs, released once when the last
+/// holder of `table` lets go (the ColumnSources and any zero-copy view point into it).
+struct ArrowFrame {
+    std::vector<ArrowColumn> columns;  ///< in schema order; `indices` set for dictionary (categorical) columns
+    std::int64_t rows = 0;
+    bool tabular = false;  ///< a struct schema (tables, record batches): 2-D, else one column, 1-D
+    std::shared_ptr<ArrowTable> table;
+    ArrowScratch scratch;  ///< unpacked bools, widened dates: what sources() made
+    /// ColumnSources of the chosen columns (indices into `columns`), chosen[k] written to output column
+    /// k, every chunk in order. Error(type) naming a column that is not numbers (strings, nested types).
+    std::vector<ColumnSource> sources(std::span<const std::size_t> chosen);
+    /// The owner that keeps the Arrow data alive, for views (Array::wrap) into it.
+    Owner owner() const { return table; }
+};
+
+/// True for objects with __arrow_c_stream__ or __arrow_c_array__ (pyarrow, polars, nanoarrow, ...).
+bool has_arrow_protocol(nb::handle obj);
+/// Reads an Arrow producer (stream preferred, else array) without importing pyarrow; everything is
+/// validated before any data is read. `function` names the caller in messages.
+ArrowFrame read_arrow_frame(nb::handle obj, const char* function);
+/// asarray of an Arrow producer: one column -> 1-D (a read-only zero-copy view when one null-free chunk
+/// of a fixed-width type allows), a table -> 2-D (rows x columns) through write_columns; nulls as
+/// from_dataframe's nulls=None.
+nb::object convert_arrow(nb::handle obj, const ConversionRequest& req, Target target, bool requires_grad);
+// ---------------------------------------------------------------------------------------------- frames.cpp
+
+/// asarray of a pandas DataFrame, Series or Index: ndbridge._frames reads pandas' own column arrays
+/// (a read-only view of a single-dtype block when the request allows, else the fused column pass).
+/// `fresh` tells that the result is new memory.
+Array read_pandas(nb::handle obj, const ConversionRequest& req, bool& fresh);
+/// like="pandas": a NumPy result handed to pandas (Series for 1-D, DataFrame for 2-D, sharing memory).
+nb::object pandas_from_numpy(nb::handle array);
+
 // ---------------------------------------------------------------------------------------------- registration
 
 void bind_dtype(nb::module_& m);
 void bind_array(nb::module_& m);
 void bind_entry_points(nb::module_& m);
 void bind_threads(nb::module_& m);
+void bind_dask(nb::module_& m);
+void bind_arrow(nb::module_& m);
+void bind_frames(nb::module_& m);
 void bind_sanitizer_canary(nb::module_& m);  // sanitized builds only (NDBRIDGE_SANITIZER_CANARY)
 
 // ---------------------------------------------------------------------------------------------- signatures.cpp

@@ -56,6 +56,7 @@ Array view_of(nb::handle obj, const Probe& p, const ConversionRequest& req, bool
         case Kind::array_struct: return read_array_struct(obj);
         case Kind::cuda_interface: return read_cuda_interface(obj);
         case Kind::array_method: return read_array_method(obj, req, fresh);
+        case Kind::pandas: return read_pandas(obj, req, fresh);
         default: break;
     }
     cannot_convert(obj);
@@ -92,6 +93,8 @@ nb::object convert_object(nb::handle obj, ConversionRequest req, Target target, 
             if (req.unsized_string) req.dtype = string_dtype_from_data(scalar.dtype(), *req.unsized_string);
             return hand_to(target, share_or_copy_released(std::move(scalar), req, traits), obj, nullptr, requires_grad);
         }
+        case Kind::dask_collection: return convert_dask(obj, req, target, requires_grad);
+        case Kind::arrow: return convert_arrow(obj, req, target, requires_grad);
         case Kind::unknown: cannot_convert(obj);
         default: break;
     }
@@ -115,6 +118,8 @@ Array to_array(nb::handle obj, const ConversionRequest& req) {
         case Kind::numpy_array:
             if (is_object_ndarray(obj)) return read_object_array(obj, req);
             break;
+        case Kind::dask_collection: return materialize_dask(obj, req);
+        case Kind::arrow: return nb::cast<Array>(convert_arrow(obj, req, Target::ndbridge, false));
         case Kind::unknown: cannot_convert(obj);
         default: break;
     }
@@ -129,6 +134,11 @@ nb::object asarray(nb::handle obj, nb::handle dtype, nb::handle device, nb::hand
                    nb::handle like, nb::handle requires_grad) {
     return named("asarray", [&] {
         ConversionRequest req = parse_request(dtype, device, copy, order);
+        if (!like.is_none() && library_of(like) == "pandas") {
+            if (!requires_grad.is_none() && PyObject_IsTrue(requires_grad.ptr()) == 1)
+                fail(ErrorKind::value, "requires_grad=True is meaningful only for a torch result (like='torch')");
+            return pandas_from_numpy(convert_object(obj, req, Target::numpy, false));
+        }
         const Target target = parse_like(like);
         bool grad = false;
         if (!requires_grad.is_none()) {

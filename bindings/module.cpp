@@ -65,6 +65,9 @@ NB_MODULE(_core, m) {
     bind_entry_points(m);
     bind_threads(m);
     bind_signatures(m);
+    bind_dask(m);
+    bind_arrow(m);
+    bind_frames(m);
 #ifdef NDBRIDGE_SANITIZER_CANARY
     bind_sanitizer_canary(m);
 #endif

@@ -31,6 +31,36 @@ bool type_derives_from(PyTypeObject* type, std::string_view tp_name) {
     return false;
 }
 
+// Dask's own collections (arrays, frames, delayed): the graph protocol on a class of a dask module. The
+// module matters: xarray and others implement the protocol too and return None for eager data.
+bool is_dask_collection_type(PyTypeObject* t) {
+    if (!type_has(t, "__dask_graph__")) return false;
+    nb::object module = nb::steal(PyObject_GetAttrString(reinterpret_cast<PyObject*>(t), "__module__"));
+    if (!module.is_valid()) {
+        PyErr_Clear();
+        return false;
+    }
+    const char* utf8 = PyUnicode_Check(module.ptr()) ? PyUnicode_AsUTF8(module.ptr()) : nullptr;
+    if (utf8 == nullptr) {
+        PyErr_Clear();
+        return false;
+    }
+    const std::string_view name(utf8);
+    return name == "dask" || name.starts_with("dask.");
+}
+
+// pandas' DataFrame, Series and Index (subclasses too), once pandas is loaded: an object of such a
+// type cannot exist before. Checked before __array__, which pandas objects also have.
+bool is_pandas_type(PyTypeObject* t) {
+    nb::object pandas = loaded_module("pandas");
+    if (!pandas.is_valid()) return false;
+    for (const char* name : {"DataFrame", "Series", "Index"}) {
+        nb::object cls = nb::getattr(pandas, name, nb::none());
+        if (PyType_Check(cls.ptr()) && PyType_IsSubtype(t, reinterpret_cast<PyTypeObject*>(cls.ptr()))) return true;
+    }
+    return false;
+}
+
 // numpy.ndarray itself, remembered the first time an object of that exact type is classified.
 PyTypeObject* ndarray_type = nullptr;
 
@@ -43,6 +73,10 @@ Probe classify(PyTypeObject* t) {
     }
     if (type_derives_from(t, "numpy.generic")) return {Kind::numpy_scalar};
     if (const DLPackExchangeAPI* api = exchange_api_of(t)) return {Kind::exchange_api, api};
+    // pandas before Arrow: pandas 3 frames have __arrow_c_stream__ too, and are read column by column.
+    if (is_pandas_type(t)) return {Kind::pandas};
+    // Arrow before DLPack: pyarrow arrays have __dlpack__ too, which cannot carry nulls, bools or times.
+    if (type_has(t, "__arrow_c_stream__") || type_has(t, "__arrow_c_array__")) return {Kind::arrow};
     if (type_has(t, "__dlpack__")) return {Kind::dlpack};
     if (t == &PyCapsule_Type) return {Kind::capsule};
     if (is(&PyBool_Type) || is(&PyLong_Type) || is(&PyFloat_Type) || is(&PyComplex_Type)) return {Kind::python_scalar};
@@ -51,6 +85,8 @@ Probe classify(PyTypeObject* t) {
     if (type_has(t, "__array_interface__")) return {Kind::array_interface};
     if (type_has(t, "__array_struct__")) return {Kind::array_struct};
     if (type_has(t, "__cuda_array_interface__")) return {Kind::cuda_interface};
+    // Lazy graphs before __array__, which would compute the whole graph into a temporary and copy again.
+    if (is_dask_collection_type(t)) return {Kind::dask_collection};
     if (type_has(t, "__array__")) return {Kind::array_method};
     if (is(&PyList_Type) || is(&PyTuple_Type) || is(&PyRange_Type)) return {Kind::sequence};
     if (is(&PyDict_Type) || is(&PySet_Type) || is(&PyFrozenSet_Type)) return {Kind::unknown};
@@ -129,7 +165,8 @@ bool is_array_like(Kind k) noexcept {
         case Kind::array_interface:
         case Kind::array_struct:
         case Kind::cuda_interface:
-        case Kind::array_method: return true;
+        case Kind::array_method:
+        case Kind::pandas: return true;
         default: return false;
     }
 }

@@ -134,8 +134,7 @@ nb::object numpy_scalar_of(DType dtype, const std::byte* p) {
     return nb::steal(scalar);
 }
 
-Target parse_like(nb::handle like) {
-    if (like.is_none()) return Target::ndbridge;
+std::string library_of(nb::handle like) {
     std::string name;
     if (PyUnicode_Check(like.ptr())) {
         name = nb::cast<std::string>(like);
@@ -151,12 +150,18 @@ Target parse_like(nb::handle like) {
             name = nb::cast<std::string>(module_name);
         name = name.substr(0, name.find('.'));
     }
+    return name;
+}
+
+Target parse_like(nb::handle like) {
+    if (like.is_none()) return Target::ndbridge;
+    const std::string name = library_of(like);
     if (name == "ndbridge") return Target::ndbridge;
     if (name == "numpy") return Target::numpy;
     if (name == "torch") return Target::torch;
     if (name == "jax" || name == "jaxlib") return Target::jax;
     fail(ErrorKind::value, "like=", short_repr(like),
-         " names no supported library (expected 'numpy', 'torch', 'jax', 'ndbridge', "
+         " names no supported library (expected 'numpy', 'torch', 'jax', 'pandas', 'ndbridge', "
          "one of those modules, or one of their arrays)");
 }
 

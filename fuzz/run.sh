@@ -6,7 +6,7 @@
 set -euo pipefail
 BUILD_DIR=${1:?build dir}
 SECONDS_EACH=${2:?seconds per harness}
-HARNESSES=(typestr pep3118 dtype wrap dlpack views copy)
+HARNESSES=(typestr pep3118 dtype wrap dlpack views copy arrow)
 cd "$(dirname "$0")/.."
 mkdir -p "$BUILD_DIR/artifacts"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}

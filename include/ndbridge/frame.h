@@ -19,7 +19,7 @@ enum class NullPolicy : std::uint8_t {
     raise,         // "raise": any missing value is an error
     nan,           // "nan": NaN (an error for integer and bool results, which cannot hold it)
     fill,          // a number: that number, cast to the result dtype
-    mask,          // "mask": values keep whatever the source holds (NaN for floats), mask_out says where
+    mask,  // "mask": NaN (NaT) in floating (time) results, the source's own value otherwise; mask_out says where
 };
 
 struct NullOptions {
@@ -46,13 +46,18 @@ struct ColumnSource {
     const std::uint8_t* missing_bytes = nullptr;
     std::optional<std::int64_t> missing_sentinel;
     bool nan_is_missing = false;
+    // For a datetime64/timedelta64 source written into a non-time result: the unit of the written count
+    // (the source's own unit when unset). Into a time result, counts convert to the result's unit.
+    std::optional<TimeUnit> count_unit;
 };
 
 // Writes every source into `out` (2-D: rows x columns, any strides, CPU, writable) in one pass over the
 // output, blocked by rows so that a C-order output is written once, threaded with the copy engine's pool.
 // `mask_out`, when given (bool, same shape as `out`), is set True exactly where a value is missing.
 // Errors (ErrorKind::value) name the column and the count of missing values; nothing is written
-// to `out` before every source has been checked against the policy.
+// to `out` before every source has been checked against the policy. Sources of one output column must
+// not overlap in rows; rows no source covers are left as they are. Sources must be numeric or time
+// types (any byte order, any alignment); time sources convert to numbers as counts.
 void write_columns(std::span<const ColumnSource> sources, const NullOptions& nulls, const Array& out,
                    const Array* mask_out = nullptr);
 

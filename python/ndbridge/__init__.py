@@ -14,6 +14,7 @@ from . import _core
 from ._core import (Array, CopyError, Flags, dtype, promote_types, MAX_NDIM, asarray, as_tensor, tensor, from_dlpack,
                     from_numpy, frombuffer, set_num_threads, get_num_threads)
 from . import _repr  # noqa: F401  (adds Array.__repr__ and Array.__str__)
+from ._frames import from_dataframe, sliding_windows, to_pandas
 from . import _protocols  # noqa: F401  (the pickle rebuild function; signatures for inspect)
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "float16", "bfloat16", "float32", "float64", "longdouble", "complex64", "complex128", "clongdouble",
     "float8_e4m3fn", "float8_e5m2", "datetime64", "timedelta64", "bytes_", "str_",
     "set_num_threads", "get_num_threads",
+    "from_dataframe", "sliding_windows", "to_pandas",
 ]
 
 CopyError.__module__ = "ndbridge"

@@ -1,0 +1,380 @@
+// The fused column pass behind ndb.from_dataframe and the Arrow readers (ndbridge/frame.h). Every column
+// source is cast, null-handled and written into its place in the output in one pass, block of rows by
+// block of rows, so that a C-order result is written once while its rows sit in cache. The element
+// conversions are the copy engine's cast loops; this file only decides where each element goes.
+#include "ndbridge/frame.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <optional>
+#include <vector>
+
+#include "kernels/byteswap.h"
+#include "kernels/cast.h"
+#include "kernels/cast_table.h"
+#include "kernels/raw_copy.h"
+#include "kernels/time.h"
+#include "ndbridge/copy.h"
+#include "ndbridge/error.h"
+#include "ndbridge/threads.h"
+#include "parallel.h"
+
+namespace ndbridge {
+namespace {
+
+// Elements handled at a time: the stage for byte swaps and unit changes, and the missing flags, stay in L1.
+constexpr std::int64_t kChunk = 512;
+// Output bytes per block of rows: every column of the block is written while the block stays in L2.
+constexpr std::int64_t kBlockBytes = 48 * 1024;
+constexpr std::int64_t kMaxItem = 32;
+
+// Results that have a value meaning "missing": NaN for floating and complex, NaT for time types.
+bool can_hold_missing(DType t) noexcept { return t.is_floating() || t.is_complex() || t.is_time(); }
+
+bool has_missing_info(const ColumnSource& s, DType) noexcept {
+    return s.validity_bits != nullptr || s.missing_bytes != nullptr || s.missing_sentinel.has_value() ||
+           (s.nan_is_missing && (s.dtype.is_floating() || s.dtype.is_complex()));
+}
+
+// How one source's elements become result elements: an optional trip through the stage (byte swap,
+// then a change of time unit on int64 counts), then one cast loop from the copy engine's table.
+struct SourcePlan {
+    const ColumnSource* source = nullptr;
+    kernels::CastLoop loop = nullptr;
+    std::optional<kernels::TimeConverter> time;
+    bool stage = false;
+    bool swap = false;
+    bool missing_info = false;
+    // Only NaN marks missing values and the policy writes NaN there: the cast already wrote it.
+    bool nan_only = false;
+};
+
+SourcePlan plan_source(const ColumnSource& s, DType to) {
+    const DType from = s.dtype;
+    SourcePlan p;
+    p.source = &s;
+    p.swap = !from.is_native();
+    p.missing_info = has_missing_info(s, to);
+    p.nan_only = p.missing_info && s.validity_bits == nullptr && s.missing_bytes == nullptr && !s.missing_sentinel;
+    const bool numeric_pair = from.is_numeric() && to.is_numeric();
+    const bool time_pair = from.is_time() && to.is_time() && can_convert(from, to);
+    const bool time_to_number = from.is_time() && to.is_numeric();
+    const bool integer_to_time = from.is_integer() && to.is_time();
+    if (!numeric_pair && !time_pair && !time_to_number && !integer_to_time)
+        fail(ErrorKind::type, "column '", s.name, "' of dtype ", describe(from), " cannot be written into a ",
+             describe(to),
+             " result (numbers convert to numbers; datetime and timedelta columns to their own kind or "
+             "to numbers as counts since the epoch)");
+    if (from.is_time()) {
+        DType target = to;
+        if (time_to_number) {
+            const TimeUnit unit = s.count_unit.value_or(from.unit());
+            target = from.kind() == DTypeKind::datetime ? DType::datetime64(unit) : DType::timedelta64(unit);
+        }
+        kernels::TimeConverter conv(from, target);
+        if (!conv.identity()) p.time = conv;
+    }
+    p.stage = p.swap || p.time.has_value();
+    const ScalarType s_type = from.is_time() ? ScalarType::int64 : from.type();
+    const ScalarType d_type = to.is_time() ? ScalarType::int64 : to.type();
+    p.loop = kernels::numeric_cast_loop(s_type, d_type);
+    return p;
+}
+
+// Sets flags[i] (0/1) for the elements [begin, begin + n) of `s` that are missing; returns how many are.
+std::int64_t find_missing(const ColumnSource& s, std::int64_t begin, std::int64_t n, std::uint8_t* flags) {
+    std::fill(flags, flags + n, std::uint8_t{0});
+    if (s.validity_bits != nullptr) {
+        for (std::int64_t i = 0; i < n; ++i) {
+            const std::int64_t bit = begin + i + s.validity_bit_offset;
+            flags[i] |= static_cast<std::uint8_t>(((s.validity_bits[bit >> 3] >> (bit & 7)) & 1) ^ 1);
+        }
+    }
+    if (s.missing_bytes != nullptr)
+        for (std::int64_t i = 0; i < n; ++i) flags[i] |= static_cast<std::uint8_t>(s.missing_bytes[begin + i] != 0);
+    const std::byte* data = s.data + begin * s.stride;
+    const bool swap = !s.dtype.is_native();
+    const std::int64_t item = s.dtype.itemsize();
+    if (s.missing_sentinel) {
+        const std::int64_t sentinel = *s.missing_sentinel;
+        const auto mark = [&]<class I>(std::type_identity<I>) {
+            for (std::int64_t i = 0; i < n; ++i)
+                flags[i] |= static_cast<std::uint8_t>(
+                    static_cast<std::int64_t>(kernels::load_swapped<I>(data + i * s.stride, swap)) == sentinel);
+        };
+        switch (item) {
+            case 1: mark(std::type_identity<std::int8_t>{}); break;
+            case 2: mark(std::type_identity<std::int16_t>{}); break;
+            case 4: mark(std::type_identity<std::int32_t>{}); break;
+            default: mark(std::type_identity<std::int64_t>{}); break;
+        }
+    }
+    if (s.nan_is_missing && (s.dtype.is_floating() || s.dtype.is_complex())) {
+        kernels::visit_numeric(s.dtype.type(), [&]<class C>(std::type_identity<C>) {
+            if constexpr (kernels::is_float_v<C> || kernels::is_complex<C>::value) {
+                const auto is_nan = [](const C& v) {
+                    if constexpr (kernels::is_complex<C>::value)
+                        return v.real() != v.real() || v.imag() != v.imag();
+                    else if constexpr (kernels::is_narrow<C>::value)
+                        return std::isnan(kernels::narrow_to_double(v));
+                    else
+                        return v != v;
+                };
+                if (swap) {
+                    for (std::int64_t i = 0; i < n; ++i)
+                        flags[i] |= static_cast<std::uint8_t>(
+                            is_nan(kernels::load_swapped<C>(data + i * s.stride, true, s.dtype.swap_unit())));
+                } else {
+                    for (std::int64_t i = 0; i < n; ++i) {
+                        C v;
+                        std::memcpy(&v, data + i * s.stride, sizeof(C));
+                        flags[i] |= static_cast<std::uint8_t>(is_nan(v));
+                    }
+                }
+            }
+        });
+    }
+    std::int64_t count = 0;
+    for (std::int64_t i = 0; i < n; ++i) count += flags[i];
+    return count;
+}
+
+std::int64_t count_missing(const ColumnSource& s) {
+    std::array<std::uint8_t, kChunk> flags;
+    std::int64_t count = 0;
+    for (std::int64_t i = 0; i < s.length; i += kChunk)
+        count += find_missing(s, i, std::min(kChunk, s.length - i), flags.data());
+    return count;
+}
+
+const char* plural(std::int64_t n) { return n == 1 ? " missing value" : " missing values"; }
+
+// The missing-value counts the policy forbids, per output column, checked before anything is written.
+void check_policy(std::span<const ColumnSource> sources, const std::vector<SourcePlan>& plans, const NullOptions& nulls,
+                  DType to, std::int64_t columns) {
+    const bool forbidden =
+        nulls.policy == NullPolicy::raise ||
+        ((nulls.policy == NullPolicy::nan_or_raise || nulls.policy == NullPolicy::nan) && !can_hold_missing(to));
+    if (!forbidden) return;
+    std::vector<std::int64_t> missing(static_cast<std::size_t>(columns), 0);
+    for (const SourcePlan& p : plans)
+        if (p.missing_info) missing[static_cast<std::size_t>(p.source->column)] += count_missing(*p.source);
+    for (const ColumnSource& s : sources) {
+        const std::int64_t n = missing[static_cast<std::size_t>(s.column)];
+        if (n == 0) continue;
+        if (nulls.policy == NullPolicy::raise)
+            fail(ErrorKind::value, "column '", s.name, "' has ", n, plural(n), " and the null policy is to raise");
+        fail(ErrorKind::value, "column '", s.name, "' has ", n, plural(n), ", which a result of dtype ", describe(to),
+             " cannot hold as NaN; fill them with a number, ask for a mask, or choose a floating dtype");
+    }
+}
+
+// The bytes written where a value is missing, when the policy writes one.
+std::optional<std::array<std::byte, kMaxItem>> missing_value(const NullOptions& nulls, DType to) {
+    std::array<std::byte, kMaxItem> bytes{};
+    const ScalarType d_type = to.is_time() ? ScalarType::int64 : to.type();
+    double value = std::numeric_limits<double>::quiet_NaN();
+    if (nulls.policy == NullPolicy::fill) {
+        value = nulls.fill;
+    } else if (nulls.policy == NullPolicy::raise || !can_hold_missing(to)) {
+        return std::nullopt;  // nothing missing reaches the write (raise), or the source's value stays (mask)
+    } else if (to.is_time()) {
+        const std::int64_t nat = std::numeric_limits<std::int64_t>::min();
+        std::memcpy(bytes.data(), &nat, sizeof nat);
+        return bytes;
+    }
+    kernels::numeric_cast_loop(ScalarType::float64, d_type)(reinterpret_cast<const std::byte*>(&value), 8, bytes.data(),
+                                                            to.itemsize(), 1);
+    return bytes;
+}
+
+// Writes `value` over every element of the contiguous run `values` whose flag is set: a select, not a
+// branch, so that scattered missing values cost no mispredictions.
+template <class Unit>
+void put_missing_as(std::byte* values, const std::uint8_t* flags, std::int64_t n, const std::byte* value) {
+    Unit v;
+    std::memcpy(&v, value, sizeof(Unit));
+    for (std::int64_t k = 0; k < n; ++k) {
+        Unit x;
+        std::memcpy(&x, values + k * static_cast<std::int64_t>(sizeof(Unit)), sizeof(Unit));
+        x = flags[k] != 0 ? v : x;
+        std::memcpy(values + k * static_cast<std::int64_t>(sizeof(Unit)), &x, sizeof(Unit));
+    }
+}
+
+void put_missing(std::byte* values, const std::uint8_t* flags, std::int64_t n, std::int64_t item,
+                 const std::byte* value) {
+    switch (item) {
+        case 1: return put_missing_as<std::uint8_t>(values, flags, n, value);
+        case 2: return put_missing_as<std::uint16_t>(values, flags, n, value);
+        case 4: return put_missing_as<std::uint32_t>(values, flags, n, value);
+        case 8: return put_missing_as<std::uint64_t>(values, flags, n, value);
+        default:
+            for (std::int64_t k = 0; k < n; ++k)
+                if (flags[k] != 0) std::memcpy(values + k * item, value, static_cast<std::size_t>(item));
+    }
+}
+
+struct Target {
+    std::byte* data;
+    std::int64_t row_stride, col_stride, item;
+    std::byte* mask;
+    std::int64_t mask_row_stride, mask_col_stride;
+};
+
+// Writes source rows [begin, end) (indices within the source) into their place in the output: each chunk
+// is cast into a contiguous buffer with the copy engine's (vector) loop, then stored at the output's row
+// stride, so the cast runs at full width whatever the layout of the result.
+void write_rows(const SourcePlan& p, std::int64_t begin, std::int64_t end, const Target& t,
+                const std::optional<std::array<std::byte, kMaxItem>>& fill, bool fill_is_nan) {
+    const ColumnSource& s = *p.source;
+    const std::int64_t item = s.dtype.itemsize();
+    alignas(64) std::array<std::byte, kChunk * 8> stage;
+    alignas(64) std::array<std::byte, kChunk * kMaxItem> cast;
+    std::array<std::uint8_t, kChunk> flags;
+    const bool contiguous_out = t.row_stride == t.item;
+    const bool flags_needed = t.mask != nullptr || (p.missing_info && fill && !(p.nan_only && fill_is_nan));
+    const std::int64_t chunk = p.stage ? std::min(kChunk, static_cast<std::int64_t>(stage.size()) / item) : kChunk;
+    for (std::int64_t i = begin; i < end; i += chunk) {
+        const std::int64_t n = std::min(chunk, end - i);
+        const std::int64_t row = s.row_offset + i;
+        std::byte* dst = t.data + row * t.row_stride + s.column * t.col_stride;
+        const std::byte* src = s.data + i * s.stride;
+        std::int64_t src_stride = s.stride;
+        if (p.stage) {
+            kernels::raw_copy(stage.data(), item, src, s.stride, n, item);
+            if (p.swap) kernels::swap_units(stage.data(), n * item, s.dtype.swap_unit());
+            if (p.time) {
+                for (std::int64_t k = 0; k < n; ++k) {
+                    std::int64_t v;
+                    std::memcpy(&v, stage.data() + k * 8, 8);
+                    v = (*p.time)(v);
+                    std::memcpy(stage.data() + k * 8, &v, 8);
+                }
+            }
+            src = stage.data();
+            src_stride = item;
+        }
+        // Cast, fill and mask on a contiguous run (the result itself, or the buffer), then one strided store.
+        std::byte* values = contiguous_out ? dst : cast.data();
+        p.loop(src, src_stride, values, t.item, n);
+        if (flags_needed) {
+            std::byte* mask =
+                t.mask == nullptr ? nullptr : t.mask + row * t.mask_row_stride + s.column * t.mask_col_stride;
+            if (!p.missing_info) {
+                for (std::int64_t k = 0; k < n; ++k) mask[k * t.mask_row_stride] = std::byte{0};
+            } else {
+                const std::int64_t missing = find_missing(s, i, n, flags.data());
+                if (mask != nullptr)
+                    kernels::raw_copy(mask, t.mask_row_stride, reinterpret_cast<const std::byte*>(flags.data()), 1, n,
+                                      1);
+                if (missing != 0 && fill) put_missing(values, flags.data(), n, t.item, fill->data());
+            }
+        }
+        if (!contiguous_out) kernels::raw_copy(dst, t.row_stride, cast.data(), t.item, n, t.item);
+    }
+}
+
+void check_output(const Array& a, const char* role, std::optional<DType> dtype, const Array* shape_of) {
+    if (a.ndim() != 2) fail(ErrorKind::value, "write_columns: the ", role, " must be 2-D, not ", a.ndim(), "-D");
+    if (a.readonly()) fail(ErrorKind::value, "write_columns: the ", role, " is read-only");
+    if (!a.device().host_accessible())
+        fail(ErrorKind::value, "write_columns: the ", role, " is on device ", to_string(a.device()),
+             "; columns are written in host memory only");
+    if (!a.dtype().is_native() || a.itemsize() > kMaxItem)
+        fail(ErrorKind::type, "write_columns: the ", role, " dtype ", describe(a.dtype()),
+             " is not a native-order number or time type");
+    if (dtype && a.dtype() != *dtype)
+        fail(ErrorKind::type, "write_columns: the ", role, " must be bool, not ", describe(a.dtype()));
+    if (shape_of != nullptr && a.shape() != shape_of->shape())
+        fail(ErrorKind::value, "write_columns: the ", role, " has shape ", shape_string(a.shape()), ", the result ",
+             shape_string(shape_of->shape()));
+}
+
+}  // namespace
+
+void write_columns(std::span<const ColumnSource> sources, const NullOptions& nulls, const Array& out,
+                   const Array* mask_out) {
+    check_output(out, "result", std::nullopt, nullptr);
+    if (!out.dtype().is_numeric() && !out.dtype().is_time())
+        fail(ErrorKind::type, "write_columns: the result dtype ", describe(out.dtype()),
+             " is not a number or time type");
+    if (mask_out != nullptr) check_output(*mask_out, "mask", DType(ScalarType::bool_), &out);
+    const std::int64_t rows = out.shape()[0], columns = out.shape()[1];
+    const DType to = out.dtype();
+
+    std::vector<SourcePlan> plans;
+    plans.reserve(sources.size());
+    std::vector<std::vector<std::size_t>> by_column(static_cast<std::size_t>(columns));
+    std::int64_t source_bytes = 0;
+    for (const ColumnSource& s : sources) {
+        if (s.column < 0 || s.column >= columns)
+            fail(ErrorKind::index, "write_columns: column '", s.name, "' goes to output column ", s.column,
+                 ", outside 0..", columns - 1);
+        if (s.length < 0 || s.row_offset < 0 || s.row_offset > rows - s.length)
+            fail(ErrorKind::index, "write_columns: column '", s.name, "' has rows [", s.row_offset, ", ",
+                 s.row_offset + s.length, "), outside the result's ", rows, " rows");
+        if (s.data == nullptr && s.length > 0)
+            fail(ErrorKind::value, "write_columns: column '", s.name, "' has no data for ", s.length, " rows");
+        if (s.validity_bit_offset < 0)
+            fail(ErrorKind::value, "write_columns: column '", s.name, "' has a negative validity bit offset ",
+                 s.validity_bit_offset);
+        if (s.length == 0) continue;
+        plans.push_back(plan_source(s, to));
+        by_column[static_cast<std::size_t>(s.column)].push_back(plans.size() - 1);
+        source_bytes += s.length * (s.dtype.itemsize() + out.itemsize());
+    }
+    for (std::vector<std::size_t>& list : by_column) {
+        std::sort(list.begin(), list.end(), [&](std::size_t a, std::size_t b) {
+            return plans[a].source->row_offset < plans[b].source->row_offset;
+        });
+        for (std::size_t k = 1; k < list.size(); ++k) {
+            const ColumnSource& prev = *plans[list[k - 1]].source;
+            const ColumnSource& next = *plans[list[k]].source;
+            if (next.row_offset < prev.row_offset + prev.length)
+                fail(ErrorKind::value, "write_columns: two sources of column '", next.name, "' overlap at row ",
+                     next.row_offset);
+        }
+    }
+    check_policy(sources, plans, nulls, to, columns);
+    const auto fill = missing_value(nulls, to);
+    const bool fill_is_nan = fill && nulls.policy != NullPolicy::fill && !to.is_time();
+    if (rows == 0 || columns == 0 || plans.empty()) return;
+
+    const Target target{out.data(),
+                        out.strides()[0],
+                        out.strides()[1],
+                        out.itemsize(),
+                        mask_out == nullptr ? nullptr : mask_out->data(),
+                        mask_out == nullptr ? 0 : mask_out->strides()[0],
+                        mask_out == nullptr ? 0 : mask_out->strides()[1]};
+    const std::int64_t row_bytes = std::max<std::int64_t>(1, columns * (out.itemsize() + (mask_out ? 1 : 0)));
+    const std::int64_t block_rows = std::max<std::int64_t>(64, kBlockBytes / row_bytes);
+    const std::int64_t blocks = (rows + block_rows - 1) / block_rows;
+    const int wanted =
+        static_cast<int>(std::clamp<std::int64_t>(source_bytes / detail::parallel_grain(), 1, get_num_threads()));
+    const int used = detail::parallel_for(blocks, wanted, [&](std::int64_t first, std::int64_t last) {
+        for (std::int64_t b = first; b < last; ++b) {
+            const std::int64_t r0 = b * block_rows, r1 = std::min(rows, r0 + block_rows);
+            for (const std::vector<std::size_t>& list : by_column) {
+                // The column's sources are sorted and disjoint: the first that ends after r0, then onwards.
+                auto it = std::partition_point(list.begin(), list.end(), [&](std::size_t k) {
+                    return plans[k].source->row_offset + plans[k].source->length <= r0;
+                });
+                for (; it != list.end() && plans[*it].source->row_offset < r1; ++it) {
+                    const SourcePlan& p = plans[*it];
+                    const std::int64_t begin = std::max(r0, p.source->row_offset) - p.source->row_offset;
+                    const std::int64_t end =
+                        std::min(r1, p.source->row_offset + p.source->length) - p.source->row_offset;
+                    write_rows(p, begin, end, target, fill, fill_is_nan);
+                }
+            }
+        }
+    });
+    detail::note_copy_threads(used);
+}
+
+}  // namespace ndbridge

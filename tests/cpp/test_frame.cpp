@@ -1,0 +1,296 @@
+// Tests of the fused column pass (ndbridge/frame.h): columns of many dtypes, chunked and strided, cast
+// into one result, every null source (validity bits, byte masks, sentinels, NaN) under every policy,
+// the mask output, errors raised before anything is written, and threaded writes equal to serial ones.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <numeric>
+#include <string>
+#include <vector>
+
+#include "ndbridge/error.h"
+#include "ndbridge/frame.h"
+#include "ndbridge/threads.h"
+
+namespace ndbridge::test {
+namespace {
+
+template <class T>
+ColumnSource column(const std::string& name, const std::vector<T>& v, DType dtype, std::int64_t col,
+                    std::int64_t row_offset = 0) {
+    ColumnSource s;
+    s.name = name;
+    s.dtype = dtype;
+    s.data = reinterpret_cast<const std::byte*>(v.data());
+    s.stride = sizeof(T);
+    s.length = static_cast<std::int64_t>(v.size());
+    s.row_offset = row_offset;
+    s.column = col;
+    return s;
+}
+
+template <class T>
+T at(const Array& a, std::int64_t r, std::int64_t c) {
+    T v;
+    std::memcpy(&v, a.data() + r * a.strides()[0] + c * a.strides()[1], sizeof(T));
+    return v;
+}
+
+Array result(DType dtype, std::int64_t rows, std::int64_t cols, MemoryOrder order = MemoryOrder::C) {
+    const std::int64_t shape[] = {rows, cols};
+    return Array::zeros(dtype, shape, order);
+}
+
+TEST(WriteColumns, CastsMixedColumnsIntoEveryLayout) {
+    const std::vector<std::int64_t> a{1, -2, 3};
+    const std::vector<float> b{0.5f, 1.5f, -2.5f};
+    const std::vector<std::uint8_t> c{1, 0, 1};
+    for (MemoryOrder order : {MemoryOrder::C, MemoryOrder::F}) {
+        const Array out = result(ScalarType::float64, 3, 3, order);
+        const ColumnSource src[] = {column("a", a, ScalarType::int64, 0), column("b", b, ScalarType::float32, 1),
+                                    column("c", c, ScalarType::bool_, 2)};
+        write_columns(src, {}, out);
+        for (std::int64_t r = 0; r < 3; ++r) {
+            EXPECT_EQ(at<double>(out, r, 0), static_cast<double>(a[static_cast<std::size_t>(r)]));
+            EXPECT_EQ(at<double>(out, r, 1), static_cast<double>(b[static_cast<std::size_t>(r)]));
+            EXPECT_EQ(at<double>(out, r, 2), static_cast<double>(c[static_cast<std::size_t>(r)]));
+        }
+    }
+}
+
+TEST(WriteColumns, ChunksLandAtTheirRowOffsetsAndStridedSourcesAreRead) {
+    const std::vector<double> block{1, 10, 2, 20, 3, 30, 4, 40};  // 4 rows x 2 columns, C order
+    ColumnSource first = column("x", block, ScalarType::float64, 0);
+    first.stride = 16;
+    first.length = 2;
+    ColumnSource second = first;
+    second.data += 2 * 16;
+    second.row_offset = 2;
+    ColumnSource other = column("y", block, ScalarType::float64, 1);
+    other.data += 8;
+    other.stride = 16;
+    other.length = 4;
+    const Array out = result(ScalarType::int32, 4, 2);
+    const ColumnSource src[] = {second, other, first};
+    write_columns(src, {}, out);
+    for (std::int32_t r = 0; r < 4; ++r) {
+        EXPECT_EQ(at<std::int32_t>(out, r, 0), r + 1);
+        EXPECT_EQ(at<std::int32_t>(out, r, 1), 10 * (r + 1));
+    }
+}
+
+TEST(WriteColumns, NonNativeByteOrderIsSwapped) {
+    std::vector<std::uint32_t> v{0x01000000u, 0x02000000u};  // 1 and 2 stored big-endian
+    const Array out = result(ScalarType::int64, 2, 1);
+    const ColumnSource src[] = {column("be", v, DType(ScalarType::int32).with_native_order(false), 0)};
+    write_columns(src, {}, out);
+    EXPECT_EQ(at<std::int64_t>(out, 0, 0), 1);
+    EXPECT_EQ(at<std::int64_t>(out, 1, 0), 2);
+}
+
+TEST(WriteColumns, NaNIsMissingForFloatResultsByDefault) {
+    const std::vector<double> v{1.0, std::nan(""), 3.0};
+    ColumnSource s = column("a", v, ScalarType::float64, 0);
+    s.nan_is_missing = true;
+    const Array out = result(ScalarType::float32, 3, 1);
+    const std::int64_t shape[] = {3, 1};
+    const Array mask = Array::zeros(ScalarType::bool_, shape);
+    write_columns(std::span(&s, 1), {NullPolicy::mask, 0}, out, &mask);
+    EXPECT_TRUE(std::isnan(at<float>(out, 1, 0)));
+    EXPECT_EQ(at<std::uint8_t>(mask, 0, 0), 0);
+    EXPECT_EQ(at<std::uint8_t>(mask, 1, 0), 1);
+    EXPECT_EQ(at<std::uint8_t>(mask, 2, 0), 0);
+}
+
+TEST(WriteColumns, IntegerResultWithMissingValuesNamesColumnAndCountAndWritesNothing) {
+    const std::vector<std::int64_t> ok{7, 8, 9};
+    const std::vector<double> v{1.0, std::nan(""), std::nan("")};
+    ColumnSource s = column("price", v, ScalarType::float64, 1);
+    s.nan_is_missing = true;
+    const ColumnSource src[] = {column("id", ok, ScalarType::int64, 0), s};
+    const Array out = result(ScalarType::int64, 3, 2);
+    for (NullPolicy policy : {NullPolicy::nan_or_raise, NullPolicy::nan, NullPolicy::raise}) {
+        try {
+            write_columns(src, {policy, 0}, out);
+            FAIL() << "no error";
+        } catch (const Error& e) {
+            EXPECT_EQ(e.kind(), ErrorKind::value);
+            EXPECT_NE(std::string(e.what()).find("column 'price' has 2 missing values"), std::string::npos) << e.what();
+        }
+        EXPECT_EQ(at<std::int64_t>(out, 0, 0), 0);  // the valid column was not written either
+    }
+}
+
+TEST(WriteColumns, RaisePolicyRefusesMissingEvenInFloatResults) {
+    const std::vector<double> v{1.0, std::nan("")};
+    ColumnSource s = column("a", v, ScalarType::float64, 0);
+    s.nan_is_missing = true;
+    EXPECT_THROW(write_columns(std::span(&s, 1), {NullPolicy::raise, 0}, result(ScalarType::float64, 2, 1)), Error);
+    s.nan_is_missing = false;  // a stored NaN that is a value is not missing
+    EXPECT_NO_THROW(write_columns(std::span(&s, 1), {NullPolicy::raise, 0}, result(ScalarType::float64, 2, 1)));
+}
+
+TEST(WriteColumns, ByteMaskKeepsStoredNaNDistinctFromMissing) {
+    const std::vector<double> v{std::nan(""), 5.0, 6.0};
+    const std::vector<std::uint8_t> missing{0, 1, 0};
+    ColumnSource s = column("f", v, ScalarType::float64, 0);
+    s.missing_bytes = missing.data();
+    const Array out = result(ScalarType::float64, 3, 1);
+    const std::int64_t shape[] = {3, 1};
+    const Array mask = Array::zeros(ScalarType::bool_, shape);
+    write_columns(std::span(&s, 1), {NullPolicy::mask, 0}, out, &mask);
+    EXPECT_TRUE(std::isnan(at<double>(out, 0, 0)));
+    EXPECT_EQ(at<std::uint8_t>(mask, 0, 0), 0);  // NaN stored as a value
+    EXPECT_TRUE(std::isnan(at<double>(out, 1, 0)));
+    EXPECT_EQ(at<std::uint8_t>(mask, 1, 0), 1);  // NA
+    EXPECT_EQ(at<double>(out, 2, 0), 6.0);
+}
+
+TEST(WriteColumns, FillWritesTheNumberCastToTheResult) {
+    const std::vector<std::int64_t> v{1, 99, 3};
+    const std::vector<std::uint8_t> missing{0, 1, 0};
+    ColumnSource s = column("n", v, ScalarType::int64, 0);
+    s.missing_bytes = missing.data();
+    const Array out = result(ScalarType::int16, 3, 1);
+    write_columns(std::span(&s, 1), {NullPolicy::fill, -1.0}, out);
+    EXPECT_EQ(at<std::int16_t>(out, 0, 0), 1);
+    EXPECT_EQ(at<std::int16_t>(out, 1, 0), -1);
+    EXPECT_EQ(at<std::int16_t>(out, 2, 0), 3);
+}
+
+TEST(WriteColumns, ValidityBitsWithOffsetAndSentinels) {
+    const std::vector<std::int32_t> v{10, 11, 12, 13, 14, 15, 16, 17, 18, 19};
+    const std::vector<std::uint8_t> bits{0b11011111, 0b11111110};  // with offset 3: element 2 and element 5 invalid
+    ColumnSource s = column("v", v, ScalarType::int32, 0);
+    s.validity_bits = bits.data();
+    s.validity_bit_offset = 3;
+    const std::vector<std::int8_t> codes{0, -1, 2, 1, -1, 0, 0, 0, 0, 0};
+    ColumnSource c = column("cat", codes, ScalarType::int8, 1);
+    c.missing_sentinel = -1;
+    const Array out = result(ScalarType::float64, 10, 2);
+    const std::int64_t shape[] = {10, 2};
+    const Array mask = Array::zeros(ScalarType::bool_, shape);
+    const ColumnSource src[] = {s, c};
+    write_columns(src, {NullPolicy::mask, 0}, out, &mask);
+    for (std::int64_t r = 0; r < 10; ++r) {
+        const bool invalid = r == 2 || r == 5;
+        EXPECT_EQ(at<std::uint8_t>(mask, r, 0), invalid ? 1 : 0) << r;
+        if (invalid)
+            EXPECT_TRUE(std::isnan(at<double>(out, r, 0)));
+        else
+            EXPECT_EQ(at<double>(out, r, 0), 10.0 + static_cast<double>(r));
+        const bool code_missing = r == 1 || r == 4;
+        EXPECT_EQ(at<std::uint8_t>(mask, r, 1), code_missing ? 1 : 0) << r;
+    }
+}
+
+TEST(WriteColumns, MaskPolicyKeepsSourceValueInIntegerResults) {
+    const std::vector<std::int8_t> codes{0, -1, 2};
+    ColumnSource c = column("cat", codes, ScalarType::int8, 0);
+    c.missing_sentinel = -1;
+    const Array out = result(ScalarType::int64, 3, 1);
+    const std::int64_t shape[] = {3, 1};
+    const Array mask = Array::zeros(ScalarType::bool_, shape);
+    write_columns(std::span(&c, 1), {NullPolicy::mask, 0}, out, &mask);
+    EXPECT_EQ(at<std::int64_t>(out, 1, 0), -1);
+    EXPECT_EQ(at<std::uint8_t>(mask, 1, 0), 1);
+}
+
+TEST(WriteColumns, TimeColumnsConvertUnitsAndCountsWithNaT) {
+    constexpr std::int64_t kNaT = std::numeric_limits<std::int64_t>::min();
+    const std::int64_t day_ns = 86'400'000'000'000;
+    const std::vector<std::int64_t> ns{0, 3 * day_ns, kNaT, -day_ns + 1};
+    ColumnSource s = column("t", ns, DType::datetime64(TimeUnit::ns), 0);
+    s.missing_sentinel = kNaT;
+    {
+        const Array out = result(DType::datetime64(TimeUnit::D), 4, 1);
+        write_columns(std::span(&s, 1), {}, out);
+        EXPECT_EQ(at<std::int64_t>(out, 1, 0), 3);
+        EXPECT_EQ(at<std::int64_t>(out, 2, 0), kNaT);
+        EXPECT_EQ(at<std::int64_t>(out, 3, 0), -1);  // floor division, as NumPy
+    }
+    {
+        s.count_unit = TimeUnit::D;
+        const Array out = result(ScalarType::float64, 4, 1);
+        write_columns(std::span(&s, 1), {}, out);
+        EXPECT_EQ(at<double>(out, 1, 0), 3.0);
+        EXPECT_TRUE(std::isnan(at<double>(out, 2, 0)));
+        EXPECT_THROW(write_columns(std::span(&s, 1), {}, result(ScalarType::int64, 4, 1)), Error);
+    }
+}
+
+TEST(WriteColumns, BadInputIsATypedErrorNamingTheColumn) {
+    const std::vector<double> v{1.0, 2.0};
+    ColumnSource s = column("a", v, ScalarType::float64, 3);
+    EXPECT_THROW(write_columns(std::span(&s, 1), {}, result(ScalarType::float64, 2, 1)), Error);
+    s.column = 0;
+    s.row_offset = 1;
+    EXPECT_THROW(write_columns(std::span(&s, 1), {}, result(ScalarType::float64, 2, 1)), Error);
+    s.row_offset = 0;
+    s.dtype = DType::unicode(2);
+    try {
+        write_columns(std::span(&s, 1), {}, result(ScalarType::float64, 2, 1));
+        FAIL();
+    } catch (const Error& e) {
+        EXPECT_EQ(e.kind(), ErrorKind::type);
+        EXPECT_NE(std::string(e.what()).find("column 'a'"), std::string::npos);
+    }
+    s.dtype = ScalarType::float64;
+    const ColumnSource overlapping[] = {s, s};
+    EXPECT_THROW(write_columns(overlapping, {}, result(ScalarType::float64, 2, 1)), Error);
+    const Array ro = result(ScalarType::float64, 2, 1).as_readonly();
+    EXPECT_THROW(write_columns(std::span(&s, 1), {}, ro), Error);
+}
+
+TEST(WriteColumns, ThreadedBlocksEqualTheSerialResult) {
+    const std::int64_t rows = 5000, cols = 7;
+    std::vector<std::vector<double>> data(static_cast<std::size_t>(cols));
+    std::vector<std::vector<std::uint8_t>> missing(static_cast<std::size_t>(cols));
+    std::vector<ColumnSource> src;
+    for (std::int64_t c = 0; c < cols; ++c) {
+        auto& d = data[static_cast<std::size_t>(c)];
+        auto& m = missing[static_cast<std::size_t>(c)];
+        for (std::int64_t r = 0; r < rows; ++r) {
+            d.push_back(static_cast<double>(r * cols + c) * 0.5);
+            m.push_back(static_cast<std::uint8_t>((r * 7 + c) % 13 == 0));
+        }
+        // two chunks per column, split at a different row each
+        const std::int64_t split = 100 * c + 17;
+        ColumnSource a = column("column", d, ScalarType::float64, c);
+        a.missing_bytes = m.data();
+        a.length = split;
+        ColumnSource b = a;
+        b.data += split * 8;
+        b.missing_bytes += split;
+        b.length = rows - split;
+        b.row_offset = split;
+        src.push_back(a);
+        src.push_back(b);
+    }
+    const std::int64_t shape[] = {rows, cols};
+    const Array serial = Array::zeros(ScalarType::float32, shape), threaded = Array::zeros(ScalarType::float32, shape);
+    const Array serial_mask = Array::zeros(ScalarType::bool_, shape), mask = Array::zeros(ScalarType::bool_, shape);
+    const int threads = get_num_threads();
+    set_num_threads(1);
+    write_columns(src, {NullPolicy::mask, 0}, serial, &serial_mask);
+    set_num_threads(4);
+    detail::set_parallel_grain(1);
+    write_columns(src, {NullPolicy::mask, 0}, threaded, &mask);
+    detail::set_parallel_grain(0);
+    set_num_threads(threads);
+    EXPECT_EQ(std::memcmp(serial.data(), threaded.data(), static_cast<std::size_t>(serial.nbytes())), 0);
+    EXPECT_EQ(std::memcmp(serial_mask.data(), mask.data(), static_cast<std::size_t>(mask.nbytes())), 0);
+    for (std::int64_t r = 0; r < rows; r += 97)
+        for (std::int64_t c = 0; c < cols; ++c) {
+            const bool na = (r * 7 + c) % 13 == 0;
+            EXPECT_EQ(at<std::uint8_t>(mask, r, c), na ? 1 : 0);
+            if (!na) {
+                EXPECT_EQ(at<float>(threaded, r, c), static_cast<float>(static_cast<double>(r * cols + c) * 0.5));
+            }
+        }
+}
+
+}  // namespace
+}  // namespace ndbridge::test

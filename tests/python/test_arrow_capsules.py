@@ -1,0 +1,194 @@
+"""Arrow capsules from a producer these tests control (ctypes): release callbacks counted on every path,
+hostile schemas and arrays refused with typed errors before anything is read; and polars read through
+__arrow_c_stream__ in a process where pyarrow is never imported."""
+
+import ctypes
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+import ndbridge as ndb
+
+
+class ArrowSchema(ctypes.Structure):
+    pass
+
+
+class ArrowArray(ctypes.Structure):
+    pass
+
+
+SCHEMA_RELEASE = ctypes.CFUNCTYPE(None, ctypes.POINTER(ArrowSchema))
+ARRAY_RELEASE = ctypes.CFUNCTYPE(None, ctypes.POINTER(ArrowArray))
+ArrowSchema._fields_ = [
+    ("format", ctypes.c_char_p),
+    ("name", ctypes.c_char_p),
+    ("metadata", ctypes.c_char_p),
+    ("flags", ctypes.c_int64),
+    ("n_children", ctypes.c_int64),
+    ("children", ctypes.POINTER(ctypes.POINTER(ArrowSchema))),
+    ("dictionary", ctypes.POINTER(ArrowSchema)),
+    ("release", SCHEMA_RELEASE),
+    ("private_data", ctypes.c_void_p),
+]
+ArrowArray._fields_ = [
+    ("length", ctypes.c_int64),
+    ("null_count", ctypes.c_int64),
+    ("offset", ctypes.c_int64),
+    ("n_buffers", ctypes.c_int64),
+    ("n_children", ctypes.c_int64),
+    ("buffers", ctypes.POINTER(ctypes.c_void_p)),
+    ("children", ctypes.POINTER(ctypes.POINTER(ArrowArray))),
+    ("dictionary", ctypes.POINTER(ArrowArray)),
+    ("release", ARRAY_RELEASE),
+    ("private_data", ctypes.c_void_p),
+]
+
+# A prototype of our own: ctypes.pythonapi.PyCapsule_New is one object shared with other test modules,
+# which set its argtypes to theirs.
+capsule_new = ctypes.PYFUNCTYPE(ctypes.py_object, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_void_p)(
+    ("PyCapsule_New", ctypes.pythonapi)
+)
+
+
+class Producer:
+    """One float64 array (or whatever the fields say) behind __arrow_c_array__, counting releases."""
+
+    def __init__(self, values, fmt=b"g", validity=None, **fields):
+        self.values = np.ascontiguousarray(values)
+        self.validity = validity
+        self.releases = {"schema": 0, "array": 0}
+        self.buffer_table = (ctypes.c_void_p * 2)(
+            None if validity is None else validity.ctypes.data, self.values.ctypes.data
+        )
+
+        def release_schema(p):
+            self.releases["schema"] += 1
+            p.contents.release = SCHEMA_RELEASE()
+
+        def release_array(p):
+            self.releases["array"] += 1
+            p.contents.release = ARRAY_RELEASE()
+
+        self.callbacks = (SCHEMA_RELEASE(release_schema), ARRAY_RELEASE(release_array))
+        self.schema = ArrowSchema(format=fmt, name=b"col", release=self.callbacks[0])
+        self.array = ArrowArray(length=len(self.values), null_count=0, n_buffers=2, buffers=self.buffer_table)
+        self.array.release = self.callbacks[1]
+        for key, value in fields.items():
+            setattr(self.array, key, value)
+
+    def __arrow_c_array__(self, requested_schema=None):
+        return (
+            capsule_new(ctypes.addressof(self.schema), b"arrow_schema", None),
+            capsule_new(ctypes.addressof(self.array), b"arrow_array", None),
+        )
+
+
+def test_a_valid_capsule_is_viewed_and_released_once_with_the_view():
+    p = Producer(np.arange(4.0))
+    out = ndb.asarray(p)
+    assert out.data_ptr == p.values.ctypes.data
+    assert p.releases == {"schema": 0, "array": 0}  # moved, held by the view
+    assert p.array.release is None or not p.array.release  # the producer's own struct is left released
+    np.testing.assert_array_equal(np.asarray(out), np.arange(4.0))
+    del out
+    assert p.releases == {"schema": 1, "array": 1}
+
+
+def test_a_copy_releases_everything_before_returning():
+    p = Producer(np.arange(4.0))
+    out = ndb.asarray(p, dtype="float32")
+    assert p.releases == {"schema": 1, "array": 1}
+    np.testing.assert_array_equal(np.asarray(out), np.arange(4.0, dtype=np.float32))
+
+
+def test_nulls_from_a_validity_bitmap():
+    p = Producer(np.arange(4.0), validity=np.array([0b1011], dtype=np.uint8), null_count=1)
+    np.testing.assert_array_equal(np.asarray(ndb.asarray(p)), [0.0, 1.0, np.nan, 3.0])
+    assert p.releases == {"schema": 1, "array": 1}
+
+
+HOSTILE = [
+    ("negative length", {"length": -1}, ValueError, "length -1"),
+    ("negative offset", {"offset": -2}, ValueError, "offset -2"),
+    ("offset past int64", {"offset": 2**63 - 2}, OverflowError, "overflow"),
+    ("null_count above length", {"null_count": 10}, ValueError, "null_count 10"),
+    ("nulls without a bitmap", {"null_count": 1}, ValueError, "validity bitmap is null"),
+    ("one buffer", {"n_buffers": 1}, ValueError, "n_buffers is 1"),
+    ("null buffer table", {"buffers": ctypes.POINTER(ctypes.c_void_p)()}, ValueError, "buffers is null"),
+    ("children on a primitive", {"n_children": 2}, ValueError, "n_children"),
+]
+
+
+@pytest.mark.parametrize("what, fields, error, message", HOSTILE, ids=[h[0] for h in HOSTILE])
+def test_hostile_arrays_are_refused_and_released_once(what, fields, error, message):
+    p = Producer(np.arange(4.0), **fields)
+    with pytest.raises(error, match=message):
+        ndb.asarray(p)
+    assert p.releases == {"schema": 1, "array": 1}
+
+
+@pytest.mark.parametrize("fmt", [b"", b"q", b"tsx:", b"w:0", b"d:1", b"+w:", b"+s"])
+def test_hostile_formats_are_refused_and_released_once(fmt):
+    p = Producer(np.arange(4.0), fmt=fmt)
+    with pytest.raises(ValueError, match="Arrow"):
+        ndb.asarray(p)
+    assert p.releases == {"schema": 1, "array": 1}
+
+
+def test_a_null_data_buffer_is_refused():
+    p = Producer(np.arange(4.0))
+    p.buffer_table[1] = None
+    with pytest.raises(ValueError, match="buffer 1 is null"):
+        ndb.asarray(p)
+    assert p.releases == {"schema": 1, "array": 1}
+
+
+def test_an_already_released_array_is_refused():
+    p = Producer(np.arange(4.0))
+    p.array.release = ARRAY_RELEASE()
+    with pytest.raises(ValueError, match="released"):
+        ndb.asarray(p)
+    assert p.releases["schema"] == 1
+
+
+def test_capsules_of_the_wrong_name_are_type_errors():
+    class Wrong:
+        def __arrow_c_array__(self, requested_schema=None):
+            return (capsule_new(1, b"arrow_array", None), capsule_new(1, b"arrow_schema", None))
+
+    with pytest.raises(TypeError, match="arrow_schema"):
+        ndb.asarray(Wrong())
+
+    class NotAPair:
+        def __arrow_c_array__(self, requested_schema=None):
+            return 5
+
+    with pytest.raises(TypeError, match="pair"):
+        ndb.asarray(NotAPair())
+
+
+def test_polars_is_read_without_pyarrow_being_imported():
+    pytest.importorskip("polars")
+    code = textwrap.dedent(
+        """
+        import sys
+        import numpy as np
+        import polars as pl
+        import ndbridge as ndb
+        df = pl.DataFrame({"a": [1.0, None, 3.0], "b": [1, 2, 3], "t": [True, False, True]})
+        out = np.asarray(ndb.asarray(df, dtype="float64"))
+        assert out.shape == (3, 3), out.shape
+        assert np.isnan(out[1, 0]) and out[2, 1] == 3 and out[1, 2] == 0
+        s = np.asarray(ndb.asarray(pl.Series([1.5, 2.5])))
+        assert s.tolist() == [1.5, 2.5]
+        assert "pyarrow" not in sys.modules, "pyarrow was imported"
+        print("ok")
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
