@@ -167,10 +167,13 @@ private:
 
     Array fill_all(nb::handle top, DType dtype, bool guessing) {
         out_ = Array::empty(dtype, shape_);
-        fast_ = dtype == DType(ScalarType::float64)   ? Fast::f64
-                : dtype == DType(ScalarType::int64)   ? Fast::i64
-                : dtype == DType(ScalarType::float32) ? Fast::f32
-                                                      : Fast::none;
+        // float32 takes Python floats as they are only when it was asked for or is the default float; a
+        // float32 guessed from a typed element promotes with them (float64 under NumPy's table).
+        const bool f32_holds_floats = !guessing || req_.default_float == DType(ScalarType::float32);
+        fast_ = dtype == DType(ScalarType::float64)                       ? Fast::f64
+                : dtype == DType(ScalarType::int64)                       ? Fast::i64
+                : dtype == DType(ScalarType::float32) && f32_holds_floats ? Fast::f32
+                                                                          : Fast::none;
         guessing_ = guessing;
         index_.clear();
         ancestors_.clear();
