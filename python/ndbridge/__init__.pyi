@@ -1,6 +1,6 @@
 # Type stubs of ndbridge's public surface (the extension module ndbridge._core re-exported here).
 # One section per feature; helpers adding public names add a section of their own at the end.
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from types import ModuleType
 from typing import Any, Literal, SupportsIndex, overload
 
@@ -188,3 +188,13 @@ def set_num_threads(n: int) -> None: ...
 def get_num_threads() -> int: ...
 
 # ---- added by other features (data frames, Arrow, ...): one section each, below -----------------------
+
+# ---- frames: pandas and Arrow (docs/frames.md, docs/arrow.md) ----------------------------------------
+
+_Nulls = None | Literal["raise", "nan", "mask"] | float
+
+def from_dataframe(data: Any, dtype: _DTypeLike | None = None, *, columns: Sequence[Any] | Literal["numeric"] | None = None,
+                   order: _Order = "C", nulls: _Nulls = None, categorical: Literal["codes", "raise"] = "codes",
+                   datetime_unit: str | None = None, copy: bool | None = None, like: _Like | None = None) -> Any: ...
+def to_pandas(x: Any, columns: Sequence[Any] | None = None, index: Any = None, *, copy: bool | None = None) -> Any: ...
+def sliding_windows(x: Any, window: int, axis: int = 0, step: int = 1, *, like: _Like | None = None) -> Any: ...
