@@ -256,7 +256,8 @@ const std::uint8_t* validity_of(const ArrowArray& a) {
 
 // Element `i` of a bitmap.
 bool bit(const std::uint8_t* bits, std::int64_t i) {
-    return ((bits[static_cast<std::uint64_t>(i) >> 3] >> (static_cast<std::uint64_t>(i) & 7U)) & 1U) != 0;
+    const unsigned byte = bits[static_cast<std::uint64_t>(i) >> 3];
+    return ((byte >> (static_cast<std::uint64_t>(i) & 7U)) & 1U) != 0;
 }
 
 std::unique_ptr<std::byte[]> scratch_bytes(std::int64_t bytes) {
