@@ -13,31 +13,33 @@
 namespace ndbridge::python {
 namespace {
 
-// The struct a capsule of the agreed name points to; Error(type) naming what was found otherwise.
+// The struct a capsule of the agreed name points to; Error(type) naming the producer and what it gave
+// otherwise (the message is made only then: this runs on every zero-copy conversion).
 template <class Struct>
-Struct* capsule_struct(nb::handle capsule, const char* name, const char* producer) {
+Struct* capsule_struct(nb::handle capsule, const char* name, nb::handle obj, const char* method) {
     if (!PyCapsule_IsValid(capsule.ptr(), name))
-        fail(ErrorKind::type, producer, " did not return a PyCapsule named '", name, "' but ", short_repr(capsule));
+        fail(ErrorKind::type, py_type_name(obj), ".", method, "() did not return a PyCapsule named '", name, "' but ",
+             short_repr(capsule));
     auto* p = static_cast<Struct*>(PyCapsule_GetPointer(capsule.ptr(), name));
     if (p == nullptr) throw nb::python_error();
     return p;
 }
 
 ArrowTable import_from(nb::handle obj) {
-    const std::string type = py_type_name(obj);
     if (nb::hasattr(obj, "__arrow_c_array__")) {
         nb::object pair = obj.attr("__arrow_c_array__")();
         if (!PyTuple_Check(pair.ptr()) || PyTuple_GET_SIZE(pair.ptr()) != 2)
-            fail(ErrorKind::type, type, ".__arrow_c_array__() returned ", short_repr(pair),
+            fail(ErrorKind::type, py_type_name(obj), ".__arrow_c_array__() returned ", short_repr(pair),
                  ", not a (schema, array) pair of capsules");
-        const std::string producer = type + ".__arrow_c_array__()";
-        auto* schema = capsule_struct<ArrowSchema>(pair[0], "arrow_schema", producer.c_str());
-        auto* array = capsule_struct<ArrowArray>(pair[1], "arrow_array", producer.c_str());
+        nb::handle schema_capsule = PyTuple_GET_ITEM(pair.ptr(), 0);
+        nb::handle array_capsule = PyTuple_GET_ITEM(pair.ptr(), 1);
+        auto* schema = capsule_struct<ArrowSchema>(schema_capsule, "arrow_schema", obj, "__arrow_c_array__");
+        auto* array = capsule_struct<ArrowArray>(array_capsule, "arrow_array", obj, "__arrow_c_array__");
         return import_arrow_array(schema, array);
     }
     nb::object capsule = obj.attr("__arrow_c_stream__")();
-    const std::string producer = type + ".__arrow_c_stream__()";
-    return import_arrow_stream(capsule_struct<ArrowArrayStream>(capsule, "arrow_array_stream", producer.c_str()));
+    return import_arrow_stream(
+        capsule_struct<ArrowArrayStream>(capsule, "arrow_array_stream", obj, "__arrow_c_stream__"));
 }
 
 // ---- conversion of Arrow data to one array ----

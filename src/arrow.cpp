@@ -171,41 +171,46 @@ void check_extent(const ArrowSchema& schema, const char* what, std::int64_t elem
 
 void validate_array_at(const ArrowArray& array, const ArrowSchema& schema, int depth) {
     if (depth > kMaxNdim) fail(ErrorKind::value, "Arrow array nests deeper than ", kMaxNdim, " levels");
-    const std::string who = subject(schema);
-    if (array.release == nullptr) fail(ErrorKind::value, who, ": array was already released (release is null)");
+    if (array.release == nullptr)
+        fail(ErrorKind::value, subject(schema), ": array was already released (release is null)");
     const ArrowFormat f = parse_arrow_format(schema.format);
-    if (array.length < 0) fail(ErrorKind::value, who, ": length ", array.length, " is negative");
-    if (array.offset < 0) fail(ErrorKind::value, who, ": offset ", array.offset, " is negative");
+    if (array.length < 0) fail(ErrorKind::value, subject(schema), ": length ", array.length, " is negative");
+    if (array.offset < 0) fail(ErrorKind::value, subject(schema), ": offset ", array.offset, " is negative");
     if (array.offset > kInt64Max - array.length)
-        fail(ErrorKind::overflow, who, ": offset ", array.offset, " + length ", array.length, " overflows int64");
+        fail(ErrorKind::overflow, subject(schema), ": offset ", array.offset, " + length ", array.length,
+             " overflows int64");
     if (array.null_count < -1 || array.null_count > array.length)
-        fail(ErrorKind::value, who, ": null_count ", array.null_count, " is outside -1..length (", array.length, ")");
+        fail(ErrorKind::value, subject(schema), ": null_count ", array.null_count, " is outside -1..length (",
+             array.length, ")");
     const std::int64_t end = array.offset + array.length;  // elements the buffers must hold
     const std::int64_t buffers = buffers_needed(f);
     if (buffers >= 0 ? array.n_buffers != buffers : array.n_buffers < 3)
-        fail(ErrorKind::value, who, " (", f.description, "): n_buffers is ", array.n_buffers, ", the layout has ",
-             buffers >= 0 ? std::to_string(buffers) : std::string("3 or more"));
+        fail(ErrorKind::value, subject(schema), " (", f.description, "): n_buffers is ", array.n_buffers,
+             ", the layout has ", buffers >= 0 ? std::to_string(buffers) : std::string("3 or more"));
     if (array.n_buffers > 0 && array.buffers == nullptr)
-        fail(ErrorKind::value, who, ": n_buffers is ", array.n_buffers, " but buffers is null");
+        fail(ErrorKind::value, subject(schema), ": n_buffers is ", array.n_buffers, " but buffers is null");
     if (has_validity(f.layout) && array.buffers[0] == nullptr && array.null_count > 0)
-        fail(ErrorKind::value, who, ": null_count is ", array.null_count, " but the validity bitmap is null");
+        fail(ErrorKind::value, subject(schema), ": null_count is ", array.null_count,
+             " but the validity bitmap is null");
     // Value buffers must exist whenever there are elements to read (a null pointer is allowed when empty).
     const std::int64_t first_value_buffer = has_validity(f.layout) ? 1 : 0;
     const std::int64_t fixed_buffers = buffers >= 0 ? buffers : 2;
     for (std::int64_t b = first_value_buffer; b < fixed_buffers; ++b)
         if (array.buffers[b] == nullptr && end > 0)
-            fail(ErrorKind::value, who, " (", f.description, "): buffer ", b, " is null but offset + length is ", end);
+            fail(ErrorKind::value, subject(schema), " (", f.description, "): buffer ", b,
+                 " is null but offset + length is ", end);
     if (f.layout == ArrowLayout::fixed || f.layout == ArrowLayout::boolean)
         check_extent(schema, "data", end, f.bit_width);
     if (f.layout == ArrowLayout::variable || f.layout == ArrowLayout::list)
         check_extent(schema, "offsets", end + 1, f.bit_width);
     if (array.n_children != schema.n_children)
-        fail(ErrorKind::value, who, ": array has n_children ", array.n_children, ", its schema ", schema.n_children);
+        fail(ErrorKind::value, subject(schema), ": array has n_children ", array.n_children, ", its schema ",
+             schema.n_children);
     if (array.n_children > 0 && array.children == nullptr)
-        fail(ErrorKind::value, who, ": n_children is ", array.n_children, " but children is null");
+        fail(ErrorKind::value, subject(schema), ": n_children is ", array.n_children, " but children is null");
     for (std::int64_t i = 0; i < array.n_children; ++i) {
         const ArrowArray* child = array.children[i];
-        if (child == nullptr) fail(ErrorKind::value, who, ": child array ", i, " is null");
+        if (child == nullptr) fail(ErrorKind::value, subject(schema), ": child array ", i, " is null");
         validate_array_at(*child, *schema.children[i], depth + 1);
         // A struct's children are indexed by the parent's offset too; a fixed list's hold N per element.
         std::int64_t child_needs = 0;
@@ -215,11 +220,11 @@ void validate_array_at(const ArrowArray& array, const ArrowSchema& schema, int d
             child_needs = end * f.fixed_size;
         }
         if (child->length < child_needs)
-            fail(ErrorKind::value, who, ": child ", i, " has length ", child->length, ", the parent's offset + length ",
-                 "needs ", child_needs);
+            fail(ErrorKind::value, subject(schema), ": child ", i, " has length ", child->length,
+                 ", the parent's offset + length ", "needs ", child_needs);
     }
     if ((array.dictionary != nullptr) != (schema.dictionary != nullptr))
-        fail(ErrorKind::value, who, ": the array ", array.dictionary != nullptr ? "has" : "lacks",
+        fail(ErrorKind::value, subject(schema), ": the array ", array.dictionary != nullptr ? "has" : "lacks",
              " a dictionary and its schema ", schema.dictionary != nullptr ? "has" : "lacks", " one");
     if (array.dictionary != nullptr) validate_array_at(*array.dictionary, *schema.dictionary, depth + 1);
 }
@@ -252,7 +257,7 @@ const std::uint8_t* validity_of(const ArrowArray& a) {
 // Element `i` of a bitmap.
 bool bit(const std::uint8_t* bits, std::int64_t i) {
     const unsigned byte = bits[static_cast<std::uint64_t>(i) >> 3];
-    return ((byte >> (static_cast<unsigned>(i) & 7U)) & 1U) != 0;
+    return ((byte >> (static_cast<std::uint64_t>(i) & 7U)) & 1U) != 0;
 }
 
 std::unique_ptr<std::byte[]> scratch_bytes(std::int64_t bytes) {
@@ -555,12 +560,12 @@ void append_arrow_column_sources(const ArrowTable& table, std::size_t index, std
 
 std::optional<Array> arrow_column_view(const ArrowTable& table, std::size_t index, const Owner& owner) {
     if (table.chunks.size() != 1) return std::nullopt;
-    const std::vector<ArrowColumn> columns = arrow_columns(table);
-    const ArrowColumn& column = columns.at(index);
-    if (column.indices || column.format.layout != ArrowLayout::fixed || !column.format.dtype) return std::nullopt;
-    const DType dtype = *column.format.dtype;
-    if (column.format.bit_width != dtype.itemsize() * 8) return std::nullopt;
     const ChunkColumn c = chunk_column(table, table.chunks.front().get(), index);
+    if (c.schema->dictionary != nullptr) return std::nullopt;
+    const ArrowFormat format = parse_arrow_format(c.schema->format);
+    if (format.layout != ArrowLayout::fixed || !format.dtype) return std::nullopt;
+    const DType dtype = *format.dtype;
+    if (format.bit_width != dtype.itemsize() * 8) return std::nullopt;
     const ArrowArray& a = *c.array;
     const std::int64_t first = a.offset + c.parent_offset;
     if (const std::uint8_t* validity = validity_of(a);
