@@ -55,8 +55,14 @@ def targets(source_dtype):
 
 def defined_values(a, dtype):
     """Whether NumPy defines every value of casting `a` to `dtype`. Overlapping unaligned elements can make
-    any float; NaN, infinity and out-of-range floats into integers are platform-defined in NumPy and
-    saturate in ndbridge (docs/decisions.md)."""
+    any float (or time count); NaN, infinity and out-of-range floats into integers are platform-defined in
+    NumPy and saturate in ndbridge (docs/decisions.md), time unit changes that leave int64 wrap in NumPy."""
+    if a.size and a.dtype.kind in "mM" and dtype.kind == a.dtype.kind:
+        # A unit change whose result leaves int64 wraps in NumPy and is NaT in ndbridge (copy.h).
+        counts = a.astype(a.dtype.newbyteorder("=")).view(np.int64)
+        factor = np.timedelta64(1, np.datetime_data(a.dtype)[0]) // np.timedelta64(1, np.datetime_data(dtype)[0])
+        limit = np.iinfo(np.int64).max // max(int(factor), 1)
+        return bool(np.all((counts == np.iinfo(np.int64).min) | (np.abs(counts) <= limit)))
     if a.dtype.kind not in "fc" or dtype.kind not in "iu" or a.size == 0:
         return True
     values = a.real.astype(np.float64)
