@@ -126,4 +126,27 @@ show("astype to float16 rounds as NumPy, layout kept", repr(ndb.asarray(src).ast
 show("from_numpy shares even negative strides and read-only arrays",
      f"{ndb.from_numpy(src).strides}, read-only: {ndb.from_numpy(ro).readonly}")
 show("frombuffer reinterprets raw bytes", repr(ndb.frombuffer(b"\x00\x00\x80\x3f\x00\x00\x00\x40", dtype="float32")))
+
+# 10. DataFrames and Arrow: pandas' own column arrays and Arrow data in one pass, nulls as you ask.
+import pickle  # noqa: E402
+
+import pandas as pd  # noqa: E402
+import pyarrow as pa  # noqa: E402
+
+df = pd.DataFrame({"price": [10.5, 11.0, None], "volume": pd.array([100, None, 300], dtype="Int64"),
+                   "ticker": ["A", "B", "C"]})
+values, missing = ndb.from_dataframe(df, dtype="float32", columns="numeric", nulls="mask")
+assert values.shape == (3, 2) and missing.tolist() == [[False, False], [False, True], [True, False]]
+show("from_dataframe(columns='numeric', nulls='mask'): values and where they are missing", f"{values!r}\n{missing!r}")
+table = pa.table({"a": pa.chunked_array([[1.0, 2.0], [3.0]]), "b": [4, 5, 6]})
+show("an Arrow table with chunks, read without concatenating", repr(ndb.asarray(table, dtype="float64")))
+col = pa.array(np.arange(4, dtype=np.float32))
+xa = ndb.asarray(col)
+assert xa.dtype == ndb.float32 and pa.array(xa).type == pa.float32()
+show("an Arrow column shared read-only, and back to Arrow with its dtype", f"{xa!r}, readonly={xa.readonly}")
+
+# 11. ndb.Array behaves as a Python object should: pickling, iteration, scalar conversions.
+back = pickle.loads(pickle.dumps(ndb.asarray(a[::-1]), protocol=5))
+assert back.tolist() == a[::-1].tolist() and float(ndb.asarray(2.5)) == 2.5 and len(list(back)) == 3
+show("pickled, iterated and converted as NumPy arrays are", repr(back))
 print("\ndemo finished: every check passed")
