@@ -233,6 +233,12 @@ inline ViewIdentity identity_of(const Array& a) noexcept { return {a.data(), a.o
 nb::object hand_to(Target target, Array a, nb::handle source, const ViewIdentity* source_view, bool requires_grad);
 /// A NumPy ndarray viewing `a` (kept alive by the ndarray's base).
 nb::object numpy_from_array(const Array& a);
+/// The data address handed to NumPy and buffer consumers. An empty array may have none (PyTorch's empty
+/// tensors); NumPy would then allocate and reset the strides, so it gets an address it never reads.
+inline void* exported_address(const Array& a) noexcept {
+    static std::byte no_elements[16];
+    return a.data() != nullptr ? static_cast<void*>(a.data()) : static_cast<void*>(no_elements);
+}
 /// The element at `p` as NumPy's scalar of `dtype` (copied; any alignment and byte order); an invalid
 /// object when NumPy cannot be imported.
 nb::object numpy_scalar_of(DType dtype, const std::byte* p);

@@ -212,7 +212,7 @@ int getbuffer(PyObject* self, Py_buffer* view, int flags) noexcept {
             ex->shape.push_back(static_cast<Py_ssize_t>(a.shape()[i]));
             ex->strides.push_back(static_cast<Py_ssize_t>(a.strides()[i]));
         }
-        view->buf = a.data();
+        view->buf = exported_address(a);
         view->len = static_cast<Py_ssize_t>(a.nbytes());
         view->readonly = a.readonly() ? 1 : 0;
         view->itemsize = static_cast<Py_ssize_t>(a.itemsize());
@@ -258,7 +258,7 @@ nb::object array_interface(const Array& a) {
     for (auto s : a.strides()) strides.append(s);
     d["shape"] = nb::tuple(shape);
     d["strides"] = a.is_c_contiguous() ? nb::object(nb::none()) : nb::object(nb::tuple(strides));
-    d["data"] = nb::make_tuple(reinterpret_cast<std::uintptr_t>(a.data()), a.readonly());
+    d["data"] = nb::make_tuple(reinterpret_cast<std::uintptr_t>(exported_address(a)), a.readonly());
     nb::list descr;
     descr.append(nb::make_tuple("", typestr));
     d["descr"] = descr;

@@ -112,7 +112,7 @@ nb::object numpy_from_array(const Array& a) {
     static_assert(sizeof(npy_intp) == sizeof(std::int64_t));
     auto* dims = const_cast<npy_intp*>(reinterpret_cast<const npy_intp*>(a.shape().data()));
     auto* strides = const_cast<npy_intp*>(reinterpret_cast<const npy_intp*>(a.strides().data()));
-    PyObject* arr = PyArray_NewFromDescr(&PyArray_Type, descr, a.ndim(), dims, strides, a.data(),
+    PyObject* arr = PyArray_NewFromDescr(&PyArray_Type, descr, a.ndim(), dims, strides, exported_address(a),
                                          a.readonly() ? 0 : NPY_ARRAY_WRITEABLE, nullptr);
     if (arr == nullptr) throw nb::python_error();
     nb::object result = nb::steal(arr);

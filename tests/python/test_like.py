@@ -79,6 +79,18 @@ def test_numpy_mutation_goes_both_ways_through_ndb():
     assert a[0] == 5.0
 
 
+@pytest.mark.parametrize("make", [lambda: torch.empty(0, 3), lambda: torch.empty(3, 0, 2).transpose(0, 2),
+                                  lambda: np.arange(12.0).reshape(4, 3)[0:0], lambda: np.ones((5, 4))[:, 2:2]],
+                         ids=["torch_empty", "torch_empty_transposed", "numpy_empty_rows", "numpy_empty_columns"])
+def test_empty_arrays_keep_their_strides_through_numpy_and_back(make):
+    # PyTorch's empty tensors have no data pointer; NumPy would reset the strides of such an array.
+    src = make()
+    x = ndb.asarray(src)
+    for out in (np.asarray(x), ndb.asarray(x, like="numpy"), x.numpy()):
+        assert out.shape == x.shape and out.strides == x.strides
+        assert ndb.asarray(out).strides == x.strides
+
+
 def test_memoryview_round_trip_shares():
     a = np.arange(6, dtype=np.int32).reshape(2, 3)
     m = memoryview(ndb.asarray(a))
