@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -413,15 +414,22 @@ TEST_P(CopyCastOutOfRange, FloatToIntegerTruncatesSaturatesAndMapsNaNToZero) {
 INSTANTIATE_TEST_SUITE_P(AllFloats, CopyCastOutOfRange, ::testing::ValuesIn(float_source_names()),
                          [](const ::testing::TestParamInfo<std::string>& p) { return p.param; });
 
+// One row of float64 values in the hardest source layout: byte-swapped, negative strides, unaligned.
+Placed awkward_float64_row(std::span<const double> values) {
+    const auto n = static_cast<std::int64_t>(values.size());
+    Placed src = place(ScalarType::float64, kSourceLayouts[7], 1, n);
+    for (std::int64_t j = 0; j < n; ++j) {
+        Bytes b(8);
+        std::memcpy(b.data(), &values[static_cast<std::size_t>(j)], 8);
+        write_element(src.array, Dims{0, j}, b);
+    }
+    return src;
+}
+
 // Out-of-range results reach the destination through every layout path (stack buffer for byte order too).
 TEST(CopyCastSaturation, HoldsForNonNativeUnalignedNegativeData) {
     const double values[] = {NAN, 1e10, -1e10, 3.9, -3.9};
-    Placed src = place(ScalarType::float64, kSourceLayouts[7], 1, 5);  // swapped, negative, unaligned
-    for (std::int64_t j = 0; j < 5; ++j) {
-        Bytes b(8);
-        std::memcpy(b.data(), &values[j], 8);
-        write_element(src.array, Dims{0, j}, b);
-    }
+    Placed src = awkward_float64_row(values);
     Placed dst = place(ScalarType::int32, kDestinationLayouts[7], 1, 5);
     copy_into(dst.array, src.array);
     const std::int32_t expected[] = {0, INT32_MAX, INT32_MIN, 3, -3};
@@ -438,12 +446,7 @@ TEST(CopyCastSaturation, HoldsForNonNativeUnalignedNegativeData) {
 TEST(CopyCastSaturation, InvalidElementsAreCountedPerThreadAndTaken) {
     (void)take_invalid_casts();
     const double values[] = {NAN, 1e10, -1e10, 3.9, -3.9, INFINITY, -2147483648.9, 2147483647.9};
-    Placed src = place(ScalarType::float64, kSourceLayouts[7], 1, 8);  // swapped, negative, unaligned
-    for (std::int64_t j = 0; j < 8; ++j) {
-        Bytes b(8);
-        std::memcpy(b.data(), &values[j], 8);
-        write_element(src.array, Dims{0, j}, b);
-    }
+    Placed src = awkward_float64_row(values);
     Placed dst = place(ScalarType::int32, kDestinationLayouts[7], 1, 8);
     copy_into(dst.array, src.array);
     InvalidCasts found = take_invalid_casts();
