@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import time
 import timeit
 
 import numpy as np
@@ -16,17 +15,7 @@ import pandas as pd
 import torch
 
 import ndbridge as ndb
-
-
-def median_time(fn, repeats):
-    fn()
-    samples = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        out = fn()
-        samples.append(time.perf_counter() - t)
-        del out
-    return statistics.median(samples)
+from bench import time_large  # the side-by-side benchmark's timer: warm once, median of runs
 
 
 def per_call(fn, repeats=5):
@@ -77,13 +66,13 @@ def main():
     print(f"frames: {args.rows} rows x {args.cols} columns, ndbridge threads {ndb.get_num_threads()}")
 
     floor_src = np.asfortranarray(np.asarray(one_block.to_numpy()))
-    floor = median_time(lambda: ndb.asarray(floor_src, dtype="float32", order="C", copy=True), r)
+    floor = time_large(lambda: ndb.asarray(floor_src, dtype="float32", order="C", copy=True), r)
     for title, df in (("1 block (float64)", one_block), ("3 blocks (int64, float64, float32)", three)):
-        ours = median_time(lambda: ndb.from_dataframe(df, dtype="float32"), r)
+        ours = time_large(lambda: ndb.from_dataframe(df, dtype="float32"), r)
         peers = {
-            "torch.tensor(df.values, dtype=float32)": median_time(
+            "torch.tensor(df.values, dtype=float32)": time_large(
                 lambda: torch.tensor(df.values, dtype=torch.float32), r),
-            "np.ascontiguousarray(df.to_numpy(float32))": median_time(
+            "np.ascontiguousarray(df.to_numpy(float32))": time_large(
                 lambda: np.ascontiguousarray(df.to_numpy(dtype=np.float32)), r),
             "one-pass floor (F float64 -> C float32)": floor,
         }
@@ -91,8 +80,8 @@ def main():
                {"torch.tensor(df.values, dtype=float32)": 3, "np.ascontiguousarray(df.to_numpy(float32))": 2,
                 "one-pass floor (F float64 -> C float32)": 1 / 1.3})
 
-    ours = median_time(lambda: ndb.from_dataframe(nullable, dtype="float32", nulls="mask"), r)
-    pandas_way = median_time(lambda: (nullable.to_numpy(dtype=np.float32, na_value=np.nan),
+    ours = time_large(lambda: ndb.from_dataframe(nullable, dtype="float32", nulls="mask"), r)
+    pandas_way = time_large(lambda: (nullable.to_numpy(dtype=np.float32, na_value=np.nan),
                                       nullable.isna().to_numpy()), r)
     report("nullable (Float64/Int64, 5% NA) -> float32 + mask", ours,
            {"pandas to_numpy(na_value=nan) + isna()": pandas_way}, {"pandas to_numpy(na_value=nan) + isna()": 3})
