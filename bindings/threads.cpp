@@ -1,6 +1,8 @@
-// ndbridge.set_num_threads / get_num_threads: the thread count of the core's copy pool, seen from Python.
+// ndbridge.set_num_threads / get_num_threads: the thread count of the core's copy pool, seen from Python; and
+// _core._simd_enabled, whether the vector cast loops are in use (the wheel's tests check NDBRIDGE_DISABLE_SIMD).
 #include "ndbridge/threads.h"
 #include "common.h"
+#include "kernels/simd_cast.h"
 #include "ndbridge/error.h"
 
 namespace ndbridge::python {
@@ -21,6 +23,9 @@ void bind_threads(nb::module_& m) {
     m.def("get_num_threads", &get_num_threads,
           "The copy engine's thread count: set_num_threads, else NDBRIDGE_NUM_THREADS, else the CPUs this process may "
           "use.");
+    m.def("_simd_enabled", &kernels::simd_enabled,
+          "True when the vector cast loops are in use: the CPU has AVX2, F16C and FMA and NDBRIDGE_DISABLE_SIMD is "
+          "unset, empty or 0.");
 }
 
 }  // namespace ndbridge::python

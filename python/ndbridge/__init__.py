@@ -16,6 +16,8 @@ from ._core import (Array, CopyError, Flags, dtype, promote_types, MAX_NDIM, asa
 from . import _repr  # noqa: F401  (adds Array.__repr__ and Array.__str__)
 from ._frames import from_dataframe, sliding_windows, to_pandas
 from . import _protocols  # noqa: F401  (the pickle rebuild function; signatures for inspect)
+from ._cpp_package import get_cmake_dir, get_include
+from ._version import __version__  # written by the build from CMakeLists.txt's project(VERSION)
 
 __all__ = [
     "Array", "CopyError", "Flags", "dtype", "from_dlpack", "promote_types", "asarray", "MAX_NDIM",
@@ -25,6 +27,7 @@ __all__ = [
     "float8_e4m3fn", "float8_e5m2", "datetime64", "timedelta64", "bytes_", "str_",
     "set_num_threads", "get_num_threads",
     "from_dataframe", "sliding_windows", "to_pandas",
+    "get_include", "get_cmake_dir",
 ]
 
 CopyError.__module__ = "ndbridge"

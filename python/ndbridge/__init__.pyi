@@ -18,6 +18,7 @@ _Order = Literal["K", "A", "C", "F", "k", "a", "c", "f"] | None
 _Key = SupportsIndex | slice | None | ellipsis | tuple[SupportsIndex | slice | None | ellipsis, ...]
 
 __all__: list[str]
+__version__: str
 MAX_NDIM: int
 
 # ---- errors -----------------------------------------------------------------------------------------
@@ -198,3 +199,8 @@ def from_dataframe(data: Any, dtype: _DTypeLike | None = None, *, columns: Seque
                    datetime_unit: str | None = None, copy: bool | None = None, like: _Like | None = None) -> Any: ...
 def to_pandas(x: Any, columns: Sequence[Any] | None = None, index: Any = None, *, copy: bool | None = None) -> Any: ...
 def sliding_windows(x: Any, window: int, axis: int = 0, step: int = 1, *, like: _Like | None = None) -> Any: ...
+
+# ---- the C++ package for extension authors (docs/cpp.md) ---------------------------------------------
+
+def get_include() -> builtins.str: ...
+def get_cmake_dir() -> builtins.str: ...
