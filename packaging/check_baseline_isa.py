@@ -1,8 +1,10 @@
 """Checks that a wheel runs on any x86-64 CPU: no compile command of its build asks for a newer target
 (-march, -mavx*, -mf16c, -mfma, ...), and the machine code of its extension and static core library uses
-VEX/AVX instructions only inside the vector cast loops of src/kernels/simd_cast.cpp (compiled for AVX2
-through target attributes, and called only when the CPU has it). The wheel's extension is stripped, so its
-functions are read from the build tree's copy, whose machine code (.text) must be the shipped one's.
+VEX/AVX instructions only inside functions of the run-time dispatched sources: those that carry target
+attributes (today src/kernels/simd_cast.cpp, whose AVX2 loops run only where the CPU has AVX2). The
+wheel's extension is stripped, so its functions are read from the build tree's copy, whose machine code
+(.text) must be the shipped one's. The wheel was built from the sdist in a temporary directory, so the
+sources are read from this checkout by their path inside the sdist.
 Usage: check_baseline_isa.py WHEEL BUILD_DIR"""
 import hashlib
 import json
@@ -21,12 +23,24 @@ NEWER = re.compile(r"^\s*[0-9a-f]+:\s+(v[a-z0-9]+|popcnt|lzcnt|tzcnt|andn|bextr|
                    r"|ptest|round[sp][sd]|pmulld|pminsd|pmaxsd|blendv\w+|pblendvb|pextr[bdq]|pinsr[bdq]|insertps)\s"
                    r"|%[yz]mm")
 FUNCTION = re.compile(r"^[0-9a-f]+ <(.+)>:$")
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+DISPATCHED = re.compile(r"__attribute__\s*\(\(\s*target\s*\(|#\s*pragma\s+GCC\s+target")
 
 
-def compile_flags_offending(build_dir):
+def read_compile_commands(build_dir):
+    """(count, [(file, offending flag)], object names of the sources with target attributes)."""
     commands = json.loads((pathlib.Path(build_dir) / "compile_commands.json").read_text())
     bad = [(c["file"], m.group(1)) for c in commands for m in [TARGET_FLAG.search(" " + c["command"])] if m]
-    return len(commands), bad
+    dispatched = {pathlib.Path(c["file"]).name + ".o" for c in commands
+                  if (source := our_source(c["file"])) and DISPATCHED.search(source.read_text(errors="replace"))}
+    return len(commands), bad, dispatched
+
+
+def our_source(compiled):
+    """This checkout's copy of a compiled file of the sdist (ndbridge-<version>/<path>); None for others'."""
+    inside = re.search(r"/ndbridge-[0-9][^/]*/(.+)$", compiled)
+    source = ROOT / inside.group(1) if inside else None
+    return source if source is not None and source.is_file() else None
 
 
 def functions_using_newer_instructions(binary):
@@ -43,10 +57,10 @@ def functions_using_newer_instructions(binary):
     return found
 
 
-def simd_cast_functions(archive, workdir):
-    """Function symbols defined by simd_cast.cpp's object and by no other object of the static library: a
-    template instantiated there and elsewhere too is one function after linking, whichever copy the linker
-    keeps, so it must be baseline code everywhere."""
+def dispatched_functions(archive, workdir, dispatched):
+    """Function symbols defined by the dispatched sources' objects and by no other object of the static
+    library: a template instantiated there and elsewhere too is one function after linking, whichever copy
+    the linker keeps, so it must be baseline code everywhere."""
     subprocess.run(["ar", "x", str(archive)], cwd=workdir, check=True)
     defined = {}
     for member in pathlib.Path(workdir).glob("*.o"):
@@ -54,9 +68,9 @@ def simd_cast_functions(archive, workdir):
                                  check=True).stdout
         rows = (line.split() for line in symbols.splitlines())
         defined[member.name] = {r[2] for r in rows if len(r) == 3 and r[1] in "tTWw"}
-    simd = next(name for name in defined if name.startswith("simd_cast.cpp"))
-    elsewhere = set().union(*(syms for name, syms in defined.items() if name != simd))
-    return defined[simd] - elsewhere
+    inside = set().union(*(syms for name, syms in defined.items() if name in dispatched))
+    elsewhere = set().union(*(syms for name, syms in defined.items() if name not in dispatched))
+    return inside - elsewhere
 
 
 def text_digest(binary):
@@ -67,8 +81,9 @@ def text_digest(binary):
 
 def main(wheel, build_dir):
     failures = []
-    count, bad = compile_flags_offending(build_dir)
-    print(f"check_baseline_isa: {count} compile commands of the wheel build, {len(bad)} with a target flag")
+    count, bad, dispatched = read_compile_commands(build_dir)
+    print(f"check_baseline_isa: {count} compile commands of the wheel build, {len(bad)} with a target flag; "
+          f"sources with target attributes: {', '.join(sorted(d[:-2] for d in dispatched)) or 'none'}")
     failures += [f"{f}: {flag}" for f, flag in bad]
     with tempfile.TemporaryDirectory() as tmp:
         zipfile.ZipFile(wheel).extractall(tmp)
@@ -76,7 +91,7 @@ def main(wheel, build_dir):
         archive = next(package.glob("lib*/libndbridge_core.a"))
         objects = pathlib.Path(tmp) / "objects"
         objects.mkdir()
-        allowed = simd_cast_functions(archive, objects)
+        allowed = dispatched_functions(archive, objects, dispatched)
         shipped = next(package.glob("_core*.so"))
         built = next((pathlib.Path(build_dir) / "bindings").glob("_core*.so"))
         if text_digest(shipped) != text_digest(built):
@@ -85,7 +100,7 @@ def main(wheel, build_dir):
             newer = functions_using_newer_instructions(binary)
             outside = {f: i for f, i in newer.items() if f.split("@")[0] not in allowed}
             print(f"check_baseline_isa: {binary.name}: {len(newer)} functions use AVX or newer instructions, "
-                  f"{len(newer) - len(outside)} of them simd_cast.cpp's, {len(outside)} elsewhere")
+                  f"{len(newer) - len(outside)} of them in those sources, {len(outside)} elsewhere")
             failures += [f"{binary.name}: {f}: {i}" for f, i in sorted(outside.items())[:20]]
     for f in failures:
         print("  " + f)
