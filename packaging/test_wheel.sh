@@ -30,7 +30,7 @@ echo "== fresh venv $venv: $(basename "$wheel") and the test dependencies of req
 "$python" -m venv "$venv"
 "$venv/bin/python" -m pip install -q --upgrade pip
 # The wheel by file name; every other package from the index with requirements-dev.txt's pins (torch==2.13.0).
-# No byte-compiling at install: the tests import a small part of torch, jax and pandas (half a minute saved).
+# No byte-compiling at install: the tests import only a small part of torch, jax and pandas.
 "$venv/bin/python" -m pip install -q --no-compile -r "$root/requirements-dev.txt" "$wheel"
 
 # PATH for the test runs: the venv's scripts and a few ordinary tools, and no compiler at all.
