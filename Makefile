@@ -143,29 +143,6 @@ test-asan-python: venv
 test-faults: install-python
 	cd tests/python && NDBRIDGE_FAULT_ROUNDS=100000 ../../$(PY) -m pytest -q -p no:cacheprovider test_faults.py test_threads_stress.py
 
-# --- documentation site ----------------------------------------------------------------------------------
-# Sphinx over docs/ (MyST Markdown guides, the API reference from the installed package's docstrings) into
-# build/docs/html; every warning is an error (-W, nitpicky -n), and -E rebuilds every page so that none is
-# skipped. docs-check opens each built page in headless Chromium (screenshots, links, empty pages).
-.PHONY: docs docs-deps docs-check
-DOCS_BUILD := build/docs
-
-$(VENV)/.docs-installed: requirements-docs.txt $(VENV)/.installed
-	$(PIP) install -q -r requirements-docs.txt
-	@touch $@
-
-docs: install-python $(VENV)/.docs-installed
-	$(PY) -m sphinx -b html -E -W --keep-going -n -q -d $(DOCS_BUILD)/doctrees docs $(DOCS_BUILD)/html
-	@echo "docs: $(DOCS_BUILD)/html/index.html"
-
-docs-deps:
-	@command -v chromium >/dev/null || { \
-	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
-	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
-
-docs-check: docs docs-deps
-	$(PY) tests/docs/check_site.py $(DOCS_BUILD)/html $(DOCS_BUILD)/screenshots
-
 # --- the two commands of the README --------------------------------------------------------------------
 test: test-cpp test-python typecheck test-cpp-extension
 
@@ -189,3 +166,28 @@ format-check: format-deps
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+
+# --- documentation site ----------------------------------------------------------------------------------
+# Sphinx over docs/ (MyST Markdown guides, the API reference from the installed package's docstrings) into
+# build/docs/html; every warning is an error (-W, nitpicky -n); every page is rebuilt (-E, a fresh output
+# folder), so that no warning is skipped and no stale page survives. docs-check opens every built page in
+# headless Chromium (tests/docs/check_site.py: broken links and anchors, empty pages, screenshots).
+.PHONY: docs docs-deps docs-check
+DOCS_BUILD := build/docs
+
+$(VENV)/.docs-installed: requirements-docs.txt $(VENV)/.installed
+	$(PIP) install -q -r requirements-docs.txt
+	@touch $@
+
+docs: install-python $(VENV)/.docs-installed
+	rm -rf $(DOCS_BUILD)/html
+	$(PY) -m sphinx -b html -E -W --keep-going -n -q -d $(DOCS_BUILD)/doctrees docs $(DOCS_BUILD)/html
+	@echo "docs: $(DOCS_BUILD)/html/index.html"
+
+docs-deps:
+	@command -v chromium >/dev/null || { \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+docs-check: docs docs-deps
+	$(PY) tests/docs/check_site.py $(DOCS_BUILD)/html $(DOCS_BUILD)/screenshots

@@ -51,7 +51,7 @@ html_theme = "furo"
 html_title = f"ndbridge {release}"
 html_static_path = []
 html_show_sourcelink = False
-pygments_style = "sphinx"
+html_domain_indices = False  # a module index of two modules says nothing the API page's contents do not
 
 # The names the API page must document: every public name of the package, and of ndbridge.dask.
 API_PAGE = "api"
@@ -65,6 +65,18 @@ _NB_SIGNATURE_ONLY = re.compile(r"^\(self\) -> [\w.\[\], |]+$")
 def _drop_signature_only_docstrings(app, what, name, obj, options, lines):
     if len(lines) == 1 and _NB_SIGNATURE_ONLY.match(lines[0].strip()):
         lines.clear()
+
+
+# `.. autofunction-if-present:: name` on the API page documents a name that a package being built beside this
+# one may or may not have yet: an autofunction when ndbridge has the name, nothing when it does not.
+_IF_PRESENT = re.compile(r"^\.\. autofunction-if-present:: (?P<name>\w+)$", re.MULTILINE)
+
+
+def _resolve_if_present(app, docname, source):
+    if docname == API_PAGE:
+        module = importlib.import_module("ndbridge")
+        source[0] = _IF_PRESENT.sub(
+            lambda m: f".. autofunction:: {m['name']}" if hasattr(module, m["name"]) else "", source[0])
 
 
 def _check_api_coverage(app, env):
@@ -84,5 +96,6 @@ def _check_api_coverage(app, env):
 
 
 def setup(app):
+    app.connect("source-read", _resolve_if_present)
     app.connect("autodoc-process-docstring", _drop_signature_only_docstrings)
     app.connect("env-updated", _check_api_coverage)
