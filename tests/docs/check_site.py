@@ -3,7 +3,8 @@
 Fails when a link or image of any built page points at a local file that does not exist or at an anchor
 that the target page does not have, or when a page renders empty in headless Chromium (its main content,
 read from the DOM after the page's scripts ran, has no heading or almost no text). Takes screenshots of the
-index, the API reference and two guides. Every Chromium run has a timeout, so the check cannot hang CI.
+index, the API reference, two guides and the benchmarks. Every Chromium run has a timeout, so the check
+cannot hang CI.
 
 usage: check_site.py HTML_DIR SCREENSHOT_DIR
 """
@@ -20,8 +21,9 @@ import urllib.parse
 
 SKIPPED_DIRS = {"_static", "_sources", "_images"}
 SCREENSHOTS = {"index": "index.html", "api": "api.html", "guide-semantics": "semantics.html",
-               "guide-which-call": "which-call.html"}
-SEARCH_PAGE, SEARCH_QUERY, SEARCH_HIT = pathlib.Path("search.html"), "sliding_windows", "api.html#ndbridge.sliding_windows"
+               "guide-which-call": "which-call.html", "benchmarks": "benchmarks.html"}
+SEARCH_PAGE = pathlib.Path("search.html")
+SEARCH_QUERY, SEARCH_HIT = "sliding_windows", "api.html#ndbridge.sliding_windows"
 MIN_MAIN_TEXT = 100  # characters of text, whitespace excluded, in a page's main content
 CHROMIUM_TIMEOUT = 60  # seconds for one page
 WINDOW = "1280,1600"
@@ -163,7 +165,8 @@ def main(html_dir, screenshot_dir):
 
     failures = []
     problems, checked = broken_links(root, pages)
-    failures += [f"{page.relative_to(root)}: broken link {reference!r}: {reason}" for page, reference, reason in problems]
+    failures += [f"{page.relative_to(root)}: broken link {reference!r}: {reason}"
+                 for page, reference, reason in problems]
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
         rendered = list(pool.map(lambda page: rendered_problem(root, page), pages))
