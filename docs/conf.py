@@ -57,14 +57,16 @@ html_domain_indices = False  # a module index of two modules says nothing the AP
 API_PAGE = "api"
 API_MODULES = ("ndbridge", "ndbridge.dask")
 
-# nanobind gives a property no docstring but its getter's signature ("(self) -> tuple"); that is no
-# documentation, and the Array page says what each property is in its own words.
-_NB_SIGNATURE_ONLY = re.compile(r"^\(self\) -> [\w.\[\], |]+$")
+# A property bound without a docstring shows its getter's nanobind signature ("(self) -> tuple") as its text;
+# the page says what that tells, the property's type, in words.
+_NB_SIGNATURE_ONLY = re.compile(r"^\(self\) -> (?P<type>[\w.\[\], |]+)$")
 
 
-def _drop_signature_only_docstrings(app, what, name, obj, options, lines):
-    if len(lines) == 1 and _NB_SIGNATURE_ONLY.match(lines[0].strip()):
-        lines.clear()
+def _describe_signature_only_docstrings(app, what, name, obj, options, lines):
+    text = [line for line in lines if line.strip()]
+    match = len(text) == 1 and _NB_SIGNATURE_ONLY.match(text[0].strip())
+    if match:
+        lines[:] = [f"A read-only property of type ``{match['type'].removeprefix('ndbridge._core.')}``."]
 
 
 # `.. autofunction-if-present:: name` on the API page documents a name that a package being built beside this
@@ -97,5 +99,5 @@ def _check_api_coverage(app, env):
 
 def setup(app):
     app.connect("source-read", _resolve_if_present)
-    app.connect("autodoc-process-docstring", _drop_signature_only_docstrings)
+    app.connect("autodoc-process-docstring", _describe_signature_only_docstrings)
     app.connect("env-updated", _check_api_coverage)
