@@ -37,10 +37,13 @@ echo "== fresh venv $venv: $(basename "$wheel") and the test dependencies of req
 tools=$work/tools
 mkdir -p "$tools"
 for tool in sh bash env uname cat ls; do ln -s "$(command -v "$tool")" "$tools/$tool"; done
-cp -r "$root/tests/python" "$work/tests"
+# The tests, and the pages whose examples they run, copied in the checkout's layout (tests/python beside docs/).
+mkdir -p "$work/tests"
+cp -r "$root/tests/python" "$root/tests/docs" "$work/tests/"
+cp -r "$root/docs" "$root/README.md" "$work/"
 cp "$root/packaging/simd_compare.py" "$work/"
-run_clean() {  # runs "$@" in $work/tests with only the fresh venv and the tools above
-  (cd "$work/tests" && env -u PYTHONPATH -u VIRTUAL_ENV PATH="$venv/bin:$tools" NDBRIDGE_WHEEL_TEST_VENV="$venv" \
+run_clean() {  # runs "$@" in $work/tests/python with only the fresh venv and the tools above
+  (cd "$work/tests/python" && env -u PYTHONPATH -u VIRTUAL_ENV PATH="$venv/bin:$tools" NDBRIDGE_WHEEL_TEST_VENV="$venv" \
      NDBRIDGE_WHEEL_TEST_SOURCE="$root" "$@")
 }
 run_clean "$venv/bin/python" -c 'import ndbridge, shutil; print("== testing", ndbridge.__file__, "version",

@@ -1,0 +1,103 @@
+"""Sphinx configuration of ndbridge's documentation site (`make docs` builds it into build/docs/html).
+
+The guides are the Markdown pages of this folder, read by MyST; the API reference is generated from the
+installed package's docstrings. Names of `ndbridge.__all__` that the API page does not document, or that
+have no docstring, are warnings, and `make docs` turns every warning into an error.
+"""
+import importlib
+import inspect
+import pathlib
+import re
+import tomllib
+
+from sphinx.util import logging
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+
+def _version():
+    """The installed package's version when it has one, else the project's (pyproject.toml)."""
+    try:
+        version = getattr(importlib.import_module("ndbridge"), "__version__", None)
+    except ImportError:
+        version = None
+    if version:
+        return str(version)
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+
+
+project = "ndbridge"
+author = "the ndbridge authors"
+copyright = "the ndbridge authors"
+release = _version()
+version = ".".join(release.split(".")[:2])
+
+extensions = ["myst_parser", "sphinx.ext.autodoc", "sphinx.ext.autosummary"]
+source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
+root_doc = "index"
+exclude_patterns = ["_build"]
+nitpicky = True
+
+# GitHub's heading slugs, so that the pages' links (`decisions.md#frames-pandas-issue-12`) resolve here too.
+myst_heading_anchors = 3
+myst_enable_extensions = ["deflist"]
+
+autodoc_member_order = "bysource"
+autodoc_typehints = "none"  # the signatures come from the extension's text signatures, without types
+autosummary_generate = False
+add_module_names = False
+
+html_theme = "furo"
+html_title = f"ndbridge {release}"
+html_static_path = []
+html_show_sourcelink = False
+html_domain_indices = False  # a module index of two modules says nothing the API page's contents do not
+
+# The names the API page must document: every public name of the package, and of ndbridge.dask.
+API_PAGE = "api"
+API_MODULES = ("ndbridge", "ndbridge.dask")
+
+# A property bound without a docstring shows its getter's nanobind signature ("(self) -> tuple") as its text;
+# the page says what that tells, the property's type, in words.
+_NB_SIGNATURE_ONLY = re.compile(r"^\(self\) -> (?P<type>[\w.\[\], |]+)$")
+
+
+def _describe_signature_only_docstrings(app, what, name, obj, options, lines):
+    text = [line for line in lines if line.strip()]
+    match = len(text) == 1 and _NB_SIGNATURE_ONLY.match(text[0].strip())
+    if match:
+        lines[:] = [f"A read-only property of type ``{match['type'].removeprefix('ndbridge._core.')}``."]
+
+
+# `.. autofunction-if-present:: name` on the API page documents a name that a package being built beside this
+# one may or may not have yet: an autofunction when ndbridge has the name, nothing when it does not.
+_IF_PRESENT = re.compile(r"^\.\. autofunction-if-present:: (?P<name>\w+)$", re.MULTILINE)
+
+
+def _resolve_if_present(app, docname, source):
+    if docname == API_PAGE:
+        module = importlib.import_module("ndbridge")
+        source[0] = _IF_PRESENT.sub(
+            lambda m: f".. autofunction:: {m['name']}" if hasattr(module, m["name"]) else "", source[0])
+
+
+def _check_api_coverage(app, env):
+    """Warns for every public name that the API page leaves out or that has no docstring, so that a new name
+    cannot ship undocumented."""
+    log = logging.getLogger("ndbridge.api")
+    documented = {name for name, (docname, *_rest) in env.get_domain("py").objects.items() if docname == API_PAGE}
+    for module_name in API_MODULES:
+        module = importlib.import_module(module_name)
+        for name in module.__all__:
+            if f"{module_name}.{name}" not in documented:
+                log.warning("%s.%s is in %s.__all__ but not documented on %s", module_name, name, module_name,
+                            API_PAGE, location=API_PAGE)
+            obj = getattr(module, name)
+            if callable(obj) and not inspect.getdoc(obj):  # dtypes and constants are described by the page
+                log.warning("%s.%s has no docstring", module_name, name, location=API_PAGE)
+
+
+def setup(app):
+    app.connect("source-read", _resolve_if_present)
+    app.connect("autodoc-process-docstring", _describe_signature_only_docstrings)
+    app.connect("env-updated", _check_api_coverage)
