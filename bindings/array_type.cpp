@@ -207,10 +207,11 @@ bool names_a_device(nb::handle obj) {
 
 void bind_array(nb::module_& m) {
     nb::class_<Flags>(m, "Flags", "Memory-layout flags of an ndb.Array, readable as attributes or by NumPy's keys.")
-        .def_ro("c_contiguous", &Flags::c_contiguous)
-        .def_ro("f_contiguous", &Flags::f_contiguous)
-        .def_ro("writeable", &Flags::writeable)
-        .def_ro("aligned", &Flags::aligned)
+        .def_ro("c_contiguous", &Flags::c_contiguous, "True when the elements are contiguous in row-major (C) order.")
+        .def_ro("f_contiguous", &Flags::f_contiguous,
+                "True when the elements are contiguous in column-major (Fortran) order.")
+        .def_ro("writeable", &Flags::writeable, "False when the memory may not be written through this array.")
+        .def_ro("aligned", &Flags::aligned, "True when every element sits at a multiple of its dtype's alignment.")
         .def("__getitem__",
              [](const Flags& f, const std::string& key) {
                  if (key == "C_CONTIGUOUS" || key == "C" || key == "CONTIGUOUS") return f.c_contiguous;
@@ -228,18 +229,19 @@ void bind_array(nb::module_& m) {
     nb::class_<Array> cls(m, "Array",
                           "ndbridge's strided n-d array: a view of memory with a dtype, shape and byte strides.",
                           nb::type_slots(array_type_slots()), nb::is_weak_referenceable());
-    cls.def_prop_ro("shape", [](const Array& a) { return to_tuple(a.shape()); })
+    cls.def_prop_ro(
+           "shape", [](const Array& a) { return to_tuple(a.shape()); }, "Extent of each axis, as a tuple.")
         .def_prop_ro(
             "strides", [](const Array& a) { return to_tuple(a.strides()); }, "Byte strides (may be negative).")
-        .def_prop_ro("dtype", &Array::dtype)
+        .def_prop_ro("dtype", &Array::dtype, "The element type (an ndb.dtype).")
         .def_prop_ro(
             "device", [](const Array& a) { return to_string(a.device()); }, "Device string: 'cpu', 'cuda:0', ...")
-        .def_prop_ro("ndim", &Array::ndim)
-        .def_prop_ro("size", &Array::size)
-        .def_prop_ro("itemsize", &Array::itemsize)
-        .def_prop_ro("nbytes", &Array::nbytes)
-        .def_prop_ro("readonly", &Array::readonly)
-        .def_prop_ro("flags", &Array::flags)
+        .def_prop_ro("ndim", &Array::ndim, "Number of axes.")
+        .def_prop_ro("size", &Array::size, "Number of elements (the product of the shape).")
+        .def_prop_ro("itemsize", &Array::itemsize, "Bytes per element.")
+        .def_prop_ro("nbytes", &Array::nbytes, "Bytes of the elements: size * itemsize.")
+        .def_prop_ro("readonly", &Array::readonly, "True when the memory may not be written through this array.")
+        .def_prop_ro("flags", &Array::flags, "Memory-layout flags (an ndb.Flags).")
         .def_prop_ro(
             "data_ptr", [](const Array& a) { return reinterpret_cast<std::uintptr_t>(a.data()); },
             "Address of the first element (index 0, ..., 0).")

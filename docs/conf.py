@@ -57,28 +57,15 @@ html_domain_indices = False  # a module index of two modules says nothing the AP
 API_PAGE = "api"
 API_MODULES = ("ndbridge", "ndbridge.dask")
 
-# A property bound without a docstring shows its getter's nanobind signature ("(self) -> tuple") as its text;
-# the page says what that tells, the property's type, in words.
-_NB_SIGNATURE_ONLY = re.compile(r"^\(self\) -> (?P<type>[\w.\[\], |]+)$")
+# A property bound without a docstring has its getter's nanobind signature ("(self) -> tuple") as its only
+# text; that is a missing docstring, and a warning like any other.
+_NB_SIGNATURE_ONLY = re.compile(r"^\(self\) -> [\w.\[\], |]+$")
 
 
-def _describe_signature_only_docstrings(app, what, name, obj, options, lines):
+def _warn_signature_only_docstrings(app, what, name, obj, options, lines):
     text = [line for line in lines if line.strip()]
-    match = len(text) == 1 and _NB_SIGNATURE_ONLY.match(text[0].strip())
-    if match:
-        lines[:] = [f"A read-only property of type ``{match['type'].removeprefix('ndbridge._core.')}``."]
-
-
-# `.. autofunction-if-present:: name` on the API page documents a name that a package being built beside this
-# one may or may not have yet: an autofunction when ndbridge has the name, nothing when it does not.
-_IF_PRESENT = re.compile(r"^\.\. autofunction-if-present:: (?P<name>\w+)$", re.MULTILINE)
-
-
-def _resolve_if_present(app, docname, source):
-    if docname == API_PAGE:
-        module = importlib.import_module("ndbridge")
-        source[0] = _IF_PRESENT.sub(
-            lambda m: f".. autofunction:: {m['name']}" if hasattr(module, m["name"]) else "", source[0])
+    if len(text) == 1 and _NB_SIGNATURE_ONLY.match(text[0].strip()):
+        logging.getLogger("ndbridge.api").warning("%s has no docstring, only its signature", name, location=API_PAGE)
 
 
 def _check_api_coverage(app, env):
@@ -98,6 +85,5 @@ def _check_api_coverage(app, env):
 
 
 def setup(app):
-    app.connect("source-read", _resolve_if_present)
-    app.connect("autodoc-process-docstring", _describe_signature_only_docstrings)
+    app.connect("autodoc-process-docstring", _warn_signature_only_docstrings)
     app.connect("env-updated", _check_api_coverage)

@@ -8,19 +8,16 @@ import pytest
 
 API_PAGE = pathlib.Path(__file__).resolve().parents[2] / "docs" / "api.rst"
 # `.. autofunction:: name`, `.. autoclass:: name`, `.. data:: name` and the further names of a `.. data::`
-# directive, which are indented continuation lines of its signature. `.. autofunction-if-present::` (docs/conf.py)
-# documents a name when the package has it.
-DIRECTIVE = re.compile(r"^\.\. (?:auto)?(?:function|class|exception|data)(?P<optional>-if-present)?::\s+"
+# directive, which are indented continuation lines of its signature.
+DIRECTIVE = re.compile(r"^\.\. (?:auto)?(?:function|class|exception|data)::\s+"
                        r"(?P<name>[\w.]+)\s*$")
 CONTINUATION = re.compile(r"^ {10}(?P<name>\w+)\s*$")
 
 
-def documented_names(optional=True):
+def documented_names():
     names, in_data = set(), False
     for line in API_PAGE.read_text(encoding="utf-8").splitlines():
         directive = DIRECTIVE.match(line)
-        if directive and directive["optional"] and not optional:
-            continue
         if directive:
             names.add(directive["name"] if "." in directive["name"] else f"ndbridge.{directive['name']}")
             in_data = line.startswith(".. data::")
@@ -45,4 +42,4 @@ def test_the_api_page_documents_nothing_that_is_not_public():
     if not API_PAGE.exists():
         pytest.skip("the documentation pages are not beside the tests")
     public = {f"{m}.{name}" for m in ("ndbridge", "ndbridge.dask") for name in importlib.import_module(m).__all__}
-    assert documented_names(optional=False) - public == set()
+    assert documented_names() - public == set()
