@@ -75,9 +75,9 @@ std::vector<ColumnSource> ArrowFrame::sources(std::span<const std::size_t> chose
 
 namespace {
 
-ArrowFrame read_frame(nb::handle obj) {
+ArrowFrame frame_of(std::shared_ptr<ArrowTable> table) {
     ArrowFrame frame;
-    frame.table = std::make_shared<ArrowTable>(import_from(obj));
+    frame.table = std::move(table);
     frame.columns = arrow_columns(*frame.table);
     frame.rows = arrow_row_count(*frame.table);
     frame.tabular = arrow_is_table(*frame.table);
@@ -87,17 +87,18 @@ ArrowFrame read_frame(nb::handle obj) {
 }  // namespace
 
 ArrowFrame read_arrow_frame(nb::handle obj, const char* function) {
-    return named(function, [&] { return read_frame(obj); });
+    return named(function, [&] { return frame_of(std::make_shared<ArrowTable>(import_from(obj))); });
 }
 
 nb::object convert_arrow(nb::handle obj, const ConversionRequest& req, Target target, bool requires_grad) {
-    ArrowFrame frame = read_frame(obj);  // the entry point names itself in errors
+    auto table = std::make_shared<ArrowTable>(import_from(obj));  // the entry point names itself in errors
     if (req.device && !req.device->is_cpu())
         fail(ErrorKind::value, "Arrow data is read on the host; device ", to_string(*req.device),
              " is not reachable from here");
     const TargetTraits& traits = traits_of(target);
-    if (!frame.tabular) {
-        if (std::optional<Array> view = arrow_column_view(*frame.table, 0, frame.owner())) {
+    if (!arrow_is_table(*table)) {
+        // The zero-copy case needs nothing of the columns' descriptions: they are made only for a copy.
+        if (std::optional<Array> view = arrow_column_view(*table, 0, Owner(table))) {
             // One null-free chunk read as stored: the share-or-copy rule decides, as for any view.
             const CopyCause cause = copy_cause(*view, req, traits);
             if (cause == CopyCause::none) return hand_to(target, std::move(*view), obj, nullptr, requires_grad);
@@ -106,6 +107,7 @@ nb::object convert_arrow(nb::handle obj, const ConversionRequest& req, Target ta
             return hand_to(target, std::move(copy), obj, nullptr, requires_grad);
         }
     }
+    ArrowFrame frame = frame_of(std::move(table));
     const DType dtype = result_dtype(frame, req);
     if (req.copy == CopyMode::never) {
         const std::string why =

@@ -8,6 +8,7 @@
 #include <charconv>
 #include <cstring>
 #include <limits>
+#include <type_traits>
 
 #include "ndbridge/error.h"
 #include "ndbridge/layout.h"
@@ -169,6 +170,54 @@ void check_extent(const ArrowSchema& schema, const char* what, std::int64_t elem
              " bits overflows a 64-bit byte count");
 }
 
+// Element `i` of a bitmap.
+bool bit(const std::uint8_t* bits, std::int64_t i) {
+    const unsigned byte = bits[static_cast<std::uint64_t>(i) >> 3];
+    return ((byte >> (static_cast<std::uint64_t>(i) & 7U)) & 1U) != 0;
+}
+
+const std::uint8_t* validity_of(const ArrowArray& a) {
+    if (a.null_count == 0 || a.n_buffers == 0) return nullptr;
+    return static_cast<const std::uint8_t*>(a.buffers[0]);
+}
+
+// Every valid index of a dictionary-encoded array names one of the dictionary's values: the first read
+// of the array's data, once its structure has passed, so that nothing downstream (codes handed to a
+// user as categories, a lookup in the dictionary) ever meets an index outside 0..length - 1.
+template <class Index>
+void check_indices_as(const ArrowArray& array, const ArrowSchema& schema) {
+    const std::int64_t size = array.dictionary->length;
+    const std::uint8_t* validity = validity_of(array);
+    const auto* data = static_cast<const std::byte*>(array.buffers[1]);
+    for (std::int64_t i = 0; i < array.length; ++i) {
+        const std::int64_t element = array.offset + i;
+        if (validity != nullptr && !bit(validity, element)) continue;
+        Index v;
+        std::memcpy(&v, data + element * static_cast<std::int64_t>(sizeof(Index)), sizeof(Index));
+        const bool outside = std::is_signed_v<Index>
+                                 ? (v < 0 || static_cast<std::int64_t>(v) >= size)
+                                 : static_cast<std::uint64_t>(v) >= static_cast<std::uint64_t>(size);
+        if (outside)
+            fail(ErrorKind::value, subject(schema), ": dictionary index ", +v, " at element ", i,
+                 " is outside the dictionary's ", size, size == 1 ? " value" : " values", " (indices 0..", size - 1,
+                 ")");
+    }
+}
+
+void check_dictionary_indices(const ArrowArray& array, const ArrowSchema& schema, const ArrowFormat& indices) {
+    if (array.length == 0) return;
+    switch (indices.dtype->type()) {
+        case ScalarType::int8: return check_indices_as<std::int8_t>(array, schema);
+        case ScalarType::uint8: return check_indices_as<std::uint8_t>(array, schema);
+        case ScalarType::int16: return check_indices_as<std::int16_t>(array, schema);
+        case ScalarType::uint16: return check_indices_as<std::uint16_t>(array, schema);
+        case ScalarType::int32: return check_indices_as<std::int32_t>(array, schema);
+        case ScalarType::uint32: return check_indices_as<std::uint32_t>(array, schema);
+        case ScalarType::int64: return check_indices_as<std::int64_t>(array, schema);
+        default: return check_indices_as<std::uint64_t>(array, schema);
+    }
+}
+
 void validate_array_at(const ArrowArray& array, const ArrowSchema& schema, int depth) {
     if (depth > kMaxNdim) fail(ErrorKind::value, "Arrow array nests deeper than ", kMaxNdim, " levels");
     if (array.release == nullptr)
@@ -226,7 +275,10 @@ void validate_array_at(const ArrowArray& array, const ArrowSchema& schema, int d
     if ((array.dictionary != nullptr) != (schema.dictionary != nullptr))
         fail(ErrorKind::value, subject(schema), ": the array ", array.dictionary != nullptr ? "has" : "lacks",
              " a dictionary and its schema ", schema.dictionary != nullptr ? "has" : "lacks", " one");
-    if (array.dictionary != nullptr) validate_array_at(*array.dictionary, *schema.dictionary, depth + 1);
+    if (array.dictionary != nullptr) {
+        validate_array_at(*array.dictionary, *schema.dictionary, depth + 1);
+        check_dictionary_indices(array, schema, f);
+    }
 }
 
 // A struct schema (not dictionary-encoded) has one column per child; any other is one column.
@@ -247,17 +299,6 @@ ChunkColumn chunk_column(const ArrowTable& table, const ArrowArray& chunk, std::
     if (!is_table_schema(schema)) return {&chunk, &schema, 0, chunk.length};
     const auto i = static_cast<std::int64_t>(index);
     return {chunk.children[i], schema.children[i], chunk.offset, chunk.length};
-}
-
-const std::uint8_t* validity_of(const ArrowArray& a) {
-    if (a.null_count == 0 || a.n_buffers == 0) return nullptr;
-    return static_cast<const std::uint8_t*>(a.buffers[0]);
-}
-
-// Element `i` of a bitmap.
-bool bit(const std::uint8_t* bits, std::int64_t i) {
-    const unsigned byte = bits[static_cast<std::uint64_t>(i) >> 3];
-    return ((byte >> (static_cast<std::uint64_t>(i) & 7U)) & 1U) != 0;
 }
 
 std::unique_ptr<std::byte[]> scratch_bytes(std::int64_t bytes) {

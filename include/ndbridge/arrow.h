@@ -111,7 +111,10 @@ void validate_arrow_schema(const ArrowSchema& schema);
 /// offset and null_count in range and without overflow (offset + length, its bytes and its bitmap
 /// bytes), the buffer count of the layout, the non-null buffers it needs (a validity bitmap whenever
 /// null_count > 0), children and dictionary as the schema says, children long enough for the parent.
-/// Error(value) or Error(overflow) naming the field, the rule and the values.
+/// Then, once that structure has passed, the one data read of validation: every valid index of a
+/// dictionary-encoded array must lie in 0..dictionary length - 1 (Error(value) naming the column, the
+/// index, its element and the length). Error(value) or Error(overflow) naming the field, the rule and
+/// the values.
 void validate_arrow_array(const ArrowArray& array, const ArrowSchema& schema);
 
 /// An imported ArrowSchema, moved out of the producer's struct as the specification asks of consumers

@@ -292,5 +292,79 @@ TEST(WriteColumns, ThreadedBlocksEqualTheSerialResult) {
         }
 }
 
+// Row-major results are written through staged tiles (a tile of rows by a group of columns, transposed
+// into place): every element equals its direct conversion, across partial tiles and column groups,
+// chunks that cross tiles, gaps that no source covers (left as they were), a strided result and a
+// mask of another layout than the values.
+TEST(WriteColumns, TiledRowMajorWritesEqualElementByElement) {
+    const std::int64_t rows = 1000, cols = 70;
+    std::vector<std::vector<double>> data(static_cast<std::size_t>(cols));
+    std::vector<std::vector<std::uint8_t>> missing(static_cast<std::size_t>(cols));
+    std::vector<ColumnSource> src;
+    const auto is_missing = [](std::int64_t r, std::int64_t c) { return (r * 3 + c) % 11 == 0; };
+    const auto covered = [](std::int64_t r, std::int64_t c) { return c % 9 != 4 || r < 300 || r >= 450; };
+    for (std::int64_t c = 0; c < cols; ++c) {
+        auto& d = data[static_cast<std::size_t>(c)];
+        auto& m = missing[static_cast<std::size_t>(c)];
+        for (std::int64_t r = 0; r < rows; ++r) {
+            d.push_back(static_cast<double>(r) - static_cast<double>(c) * 0.25);
+            m.push_back(static_cast<std::uint8_t>(is_missing(r, c) ? 7 : 0));  // any nonzero byte is missing
+        }
+        ColumnSource whole = column("column", d, ScalarType::float64, c);
+        whole.missing_bytes = m.data();
+        if (c % 9 == 4) {  // rows [300, 450) from no source
+            ColumnSource head = whole, tail = whole;
+            head.length = 300;
+            tail.data += 450 * 8;
+            tail.missing_bytes += 450;
+            tail.row_offset = 450;
+            tail.length = rows - 450;
+            src.push_back(head);
+            src.push_back(tail);
+        } else if (c % 5 == 1) {  // chunks of 77 rows, crossing tiles
+            for (std::int64_t r0 = 0; r0 < rows; r0 += 77) {
+                ColumnSource chunk = whole;
+                chunk.data += r0 * 8;
+                chunk.missing_bytes += r0;
+                chunk.row_offset = r0;
+                chunk.length = std::min<std::int64_t>(77, rows - r0);
+                src.push_back(chunk);
+            }
+        } else {
+            src.push_back(whole);
+        }
+    }
+    // A strided result: every other column of a wider C-order array; the mask in F order.
+    const std::int64_t wide_shape[] = {rows, 2 * cols}, shape[] = {rows, cols};
+    Array wide = Array::empty(ScalarType::float32, wide_shape);
+    for (std::int64_t i = 0; i < rows * 2 * cols; ++i) {
+        const float untouched = -1.0f;
+        std::memcpy(wide.data() + i * 4, &untouched, 4);
+    }
+    const std::int64_t strides[] = {2 * cols * 4, 8};
+    const Array out = Array::wrap(wide.data(), ScalarType::float32, shape, strides, Device::cpu(), false, wide.owner());
+    const Array mask = Array::zeros(ScalarType::bool_, shape, MemoryOrder::F);
+    for (const int threads : {1, 3}) {
+        const int saved = get_num_threads();
+        set_num_threads(threads);
+        detail::set_parallel_grain(1);
+        write_columns(src, {NullPolicy::fill, 2.5}, out, &mask);
+        detail::set_parallel_grain(0);
+        set_num_threads(saved);
+        for (std::int64_t r = 0; r < rows; ++r)
+            for (std::int64_t c = 0; c < cols; ++c) {
+                const float expected = !covered(r, c) ? -1.0f
+                                       : is_missing(r, c)
+                                           ? 2.5f
+                                           : static_cast<float>(static_cast<double>(r) - static_cast<double>(c) * 0.25);
+                ASSERT_EQ(at<float>(out, r, c), expected) << "row " << r << " column " << c;
+                ASSERT_EQ(at<std::uint8_t>(mask, r, c), covered(r, c) && is_missing(r, c) ? 1 : 0)
+                    << "row " << r << " column " << c;
+            }
+        for (std::int64_t r = 0; r < rows; r += 13)  // the columns between the result's are never written
+            ASSERT_EQ(at<float>(wide, r, 1), -1.0f);
+    }
+}
+
 }  // namespace
 }  // namespace ndbridge::test

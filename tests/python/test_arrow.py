@@ -233,3 +233,15 @@ def test_errors_name_the_entry_point_once():
     message = str(info.value)
     assert message.startswith("asarray: ") and "asarray: asarray" not in message
     assert "'city'" in message and "utf8 string" in message
+
+
+def test_a_dictionary_index_past_the_dictionary_is_refused_before_it_is_read():
+    # pyarrow builds it only when told not to check (safe=False); ndbridge checks every valid index.
+    bad = pa.DictionaryArray.from_arrays(pa.array([0, 1, 7], pa.int32()), pa.array(["a", "b"]), safe=False)
+    with pytest.raises(ValueError, match=r"dictionary index 7 at element 2 is outside the dictionary's 2 values"):
+        ndb.asarray(bad)
+    table = pa.table({"v": [1.0, 2.0, 3.0], "cat": bad})
+    with pytest.raises(ValueError, match="Arrow column 'cat': dictionary index 7"):
+        ndb.from_dataframe(table, dtype="float64")
+    sliced = bad.slice(0, 2)  # the bad index is outside the slice: the array the consumer sees is valid
+    np.testing.assert_array_equal(np.asarray(ndb.asarray(sliced)), [0, 1])

@@ -192,3 +192,73 @@ def test_polars_is_read_without_pyarrow_being_imported():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
+
+
+class DictionaryProducer(Producer):
+    """int8 indices into a dictionary of `size` float64 values, both from ctypes, releases counted."""
+
+    def __init__(self, indices, size, validity=None, null_count=0):
+        super().__init__(np.asarray(indices, dtype=np.int8), fmt=b"c", validity=validity, null_count=null_count)
+        self.dictionary_values = np.arange(float(size))
+        self.dictionary_buffers = (ctypes.c_void_p * 2)(None, self.dictionary_values.ctypes.data)
+
+        def release_dictionary_schema(p):
+            self.releases["dictionary schema"] += 1
+            p.contents.release = SCHEMA_RELEASE()
+
+        def release_dictionary_array(p):
+            self.releases["dictionary array"] += 1
+            p.contents.release = ARRAY_RELEASE()
+
+        self.releases.update({"dictionary schema": 0, "dictionary array": 0})
+        self.dictionary_callbacks = (SCHEMA_RELEASE(release_dictionary_schema), ARRAY_RELEASE(release_dictionary_array))
+        self.dictionary_schema = ArrowSchema(format=b"g", name=b"", release=self.dictionary_callbacks[0])
+        self.dictionary_array = ArrowArray(length=size, null_count=0, n_buffers=2, buffers=self.dictionary_buffers)
+        self.dictionary_array.release = self.dictionary_callbacks[1]
+        # The producer's release of the parent releases its dictionary, as the specification asks.
+        parent_schema_release, parent_array_release = self.callbacks
+
+        def release_schema(p):
+            parent_schema_release(p)
+            self.dictionary_schema.release(ctypes.pointer(self.dictionary_schema))
+
+        def release_array(p):
+            parent_array_release(p)
+            self.dictionary_array.release(ctypes.pointer(self.dictionary_array))
+
+        self.callbacks = (SCHEMA_RELEASE(release_schema), ARRAY_RELEASE(release_array))
+        self.schema.release, self.array.release = self.callbacks
+        self.schema.dictionary = ctypes.pointer(self.dictionary_schema)
+        self.array.dictionary = ctypes.pointer(self.dictionary_array)
+
+
+def test_dictionary_indices_in_range_read_as_codes():
+    p = DictionaryProducer([0, 2, 1, 2], size=3)
+    np.testing.assert_array_equal(np.asarray(ndb.asarray(p)), [0, 2, 1, 2])
+    assert p.releases == {"schema": 1, "array": 1, "dictionary schema": 1, "dictionary array": 1}
+
+
+@pytest.mark.parametrize("bad", [3, 100, -1, -128])
+def test_a_dictionary_index_outside_the_dictionary_is_refused_naming_it(bad):
+    p = DictionaryProducer([0, 1, bad, 2], size=3)
+    with pytest.raises(ValueError, match=rf"column 'col': dictionary index {bad} at element 2 is outside the "
+                                         r"dictionary's 3 values \(indices 0\.\.2\)"):
+        ndb.asarray(p)
+    assert p.releases == {"schema": 1, "array": 1, "dictionary schema": 1, "dictionary array": 1}
+    p = DictionaryProducer([0, 1, bad, 2], size=3)
+    with pytest.raises(ValueError, match=f"dictionary index {bad}"):
+        ndb.from_dataframe(p, nulls="mask")
+
+
+def test_a_missing_entry_may_hold_any_index_and_an_empty_dictionary_takes_only_missing_entries():
+    # Element 1 is missing (bit 1 clear): its stored index is never a value, so it is not checked.
+    p = DictionaryProducer([0, 99, 1], size=2, validity=np.array([0b101], dtype=np.uint8), null_count=1)
+    values, mask = ndb.from_dataframe(p, nulls="mask")
+    np.testing.assert_array_equal(np.asarray(mask), [False, True, False])
+    assert np.asarray(values)[[0, 2]].tolist() == [0, 1]
+    p = DictionaryProducer([5, 5], size=0, validity=np.array([0b00], dtype=np.uint8), null_count=2)
+    _, mask = ndb.from_dataframe(p, nulls="mask")
+    assert np.asarray(mask).tolist() == [True, True]
+    p = DictionaryProducer([0], size=0)
+    with pytest.raises(ValueError, match="dictionary index 0 at element 0 is outside the dictionary's 0 values"):
+        ndb.asarray(p)
