@@ -63,7 +63,8 @@ Strides broadcast_strides(const Array& src, const Dims& dst_shape) {
     if (ns > nd)
         fail(ErrorKind::value, "could not broadcast input array from shape ", shape_string(src.shape()), " into shape ",
              shape_string(dst_shape));
-    Strides strides{};
+    Strides strides;  // only the first nd entries are read: left uninitialised beyond them (no 512-byte fill)
+    for (std::size_t k = ns; k < nd; ++k) strides[nd - 1 - k] = 0;
     for (std::size_t k = 0; k < ns; ++k) {
         const std::size_t si = ns - 1 - k, di = nd - 1 - k;
         if (src.shape()[si] == dst_shape[di])
