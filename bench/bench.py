@@ -185,6 +185,8 @@ def cpp_section(path: Path) -> list[str]:
         size = size.replace("/real_time", "")
         if not size.isdigit():
             name, _, size = name.rpartition("/")
+        if not size.isdigit():  # a benchmark without a size sweep (the containers' ones): not a kernel row
+            continue
         gbs.setdefault(name, {})[int(size)] = b["bytes_per_second"] / 1e9
         elems.setdefault(name, {})[int(size)] = b["items_per_second"]
     sizes = sorted({s for v in gbs.values() for s in v})
