@@ -2,9 +2,16 @@
 #include "ndbridge/array.h"
 
 #include <algorithm>
+#include <array>
+#include <cstdint>
+#include <cstdlib>
 #include <cstring>
+#include <limits>
+#include <memory>
+#include <mutex>
 #include <new>
 
+#include <pthread.h>
 #include <sys/mman.h>
 
 #include "ndbridge/error.h"
@@ -25,24 +32,151 @@ struct ReleaseOnce {
     void operator()(const void*) const noexcept { release(context); }
 };
 
+// Memory in 64-byte lines, so that the array form of allocate_shared places the data on a line
+// boundary and the owner's count after it: one allocation per array instead of two.
+struct alignas(kAllocAlignment) Line {
+    std::byte bytes[kAllocAlignment];
+};
+
+// 64-byte aligned blocks from plain malloc, the pointer malloc gave kept just below the aligned one.
+// glibc's aligned allocation splits each block and frees the pieces, which costs about as much as a
+// small copy and fills the small-chunk bins whose consolidation the next large request then pays.
+template <class T>
+struct LineAllocator {
+    static_assert(alignof(T) <= kAllocAlignment);
+    using value_type = T;
+    LineAllocator() = default;
+    template <class U>
+    LineAllocator(const LineAllocator<U>&) noexcept {}
+    T* allocate(std::size_t n) {
+        if (n > (std::numeric_limits<std::size_t>::max() - kAllocAlignment) / sizeof(T)) throw std::bad_alloc();
+        void* raw = std::malloc(n * sizeof(T) + kAllocAlignment);
+        if (raw == nullptr) throw std::bad_alloc();
+        // malloc's blocks are 16-byte aligned, so the line boundary above them leaves room for the pointer.
+        const std::uintptr_t aligned =
+            (reinterpret_cast<std::uintptr_t>(raw) + kAllocAlignment) & ~std::uintptr_t{kAllocAlignment - 1};
+        void** slot = reinterpret_cast<void**>(aligned) - 1;
+        *slot = raw;
+        return reinterpret_cast<T*>(aligned);
+    }
+    void deallocate(T* p, std::size_t) noexcept { std::free(*(reinterpret_cast<void**>(p) - 1)); }
+    template <class U>
+    bool operator==(const LineAllocator<U>&) const noexcept {
+        return true;
+    }
+};
+
+// Freed large blocks kept for the next allocation of about their size. A fresh large block costs the
+// kernel's zeroing of every page at its first touch, which measured more than twice the conversion that
+// writes it (a 128 MiB u8 -> f32 cast: 70% of its time in clear_page); a program that converts batches of
+// one size in a loop pays it once. Bounded: at most kMaxCachedBlocks blocks and NDBRIDGE_CACHE_MB
+// megabytes (default kDefaultCacheBytes; 0 turns the cache off); the oldest block goes first.
+constexpr std::size_t kMaxCachedBlocks = 4;
+constexpr std::size_t kDefaultCacheBytes = std::size_t{256} << 20;
+
+std::size_t cache_limit_from_environment() noexcept {
+    const char* text = std::getenv("NDBRIDGE_CACHE_MB");
+    if (text == nullptr || *text == '\0') return kDefaultCacheBytes;
+    char* end = nullptr;
+    const unsigned long long mb = std::strtoull(text, &end, 10);
+    if (end == text || *end != '\0' || mb > (std::numeric_limits<std::size_t>::max() >> 21)) return kDefaultCacheBytes;
+    return static_cast<std::size_t>(mb) << 20;
+}
+
+class BlockCache {
+public:
+    BlockCache() : limit_(cache_limit_from_environment()) {
+        // A child forked while another thread holds the lock would wait forever: fork takes it first.
+        (void)::pthread_atfork([] { instance().mutex_.lock(); }, [] { instance().mutex_.unlock(); },
+                               [] { instance().mutex_.unlock(); });
+    }
+    // Never destroyed: arrays may be released after static destruction has begun.
+    static BlockCache& instance() {
+        static BlockCache* cache = new BlockCache;
+        return *cache;
+    }
+
+    // A cached block of at least `bytes` and at most a quarter more (so a small request does not hold a
+    // large block), or nullptr.
+    void* take(std::size_t bytes) {
+        std::lock_guard lock(mutex_);
+        std::size_t best = count_;
+        for (std::size_t k = 0; k < count_; ++k)
+            if (blocks_[k].bytes >= bytes && blocks_[k].bytes - bytes <= bytes / 4 &&
+                (best == count_ || blocks_[k].bytes < blocks_[best].bytes))
+                best = k;
+        if (best == count_) return nullptr;
+        void* data = blocks_[best].data;
+        held_ -= blocks_[best].bytes;
+        remove(best);
+        return data;
+    }
+
+    // Keeps the block, or frees it (and the oldest blocks, to make room) outside the lock.
+    void give(void* data, std::size_t bytes) noexcept {
+        std::array<Block, kMaxCachedBlocks + 1> to_free{};
+        std::size_t n_free = 0;
+        {
+            std::lock_guard lock(mutex_);
+            if (bytes > limit_) {
+                to_free[n_free++] = {data, bytes};
+            } else {
+                while (count_ == kMaxCachedBlocks || held_ + bytes > limit_) {
+                    to_free[n_free++] = blocks_[0];
+                    held_ -= blocks_[0].bytes;
+                    remove(0);
+                }
+                blocks_[count_++] = {data, bytes};
+                held_ += bytes;
+            }
+        }
+        for (std::size_t k = 0; k < n_free; ++k) release(to_free[k].data);
+    }
+
+    static void release(void* data) noexcept { ::operator delete (data, std::align_val_t{kHugePage}); }
+
+private:
+    struct Block {
+        void* data;
+        std::size_t bytes;
+    };
+    void remove(std::size_t k) noexcept {
+        for (std::size_t j = k + 1; j < count_; ++j) blocks_[j - 1] = blocks_[j];
+        --count_;
+    }
+
+    std::mutex mutex_;
+    std::array<Block, kMaxCachedBlocks> blocks_{};
+    std::size_t count_ = 0;
+    std::size_t held_ = 0;
+    const std::size_t limit_;
+};
+
+// The owner of a large block: hands it back to the cache.
+struct CachedBlock {
+    std::size_t bytes;
+    void operator()(const void* p) const noexcept { BlockCache::instance().give(const_cast<void*>(p), bytes); }
+};
+
 Owner allocate(std::int64_t nbytes, void*& data_out) {
     // At least one byte, so that an empty array still has a unique, valid data pointer.
     // The memory is not initialised: every caller overwrites it (empty_like + copy_into) or clears it once (zeros).
     const auto n = static_cast<std::size_t>(std::max<std::int64_t>(nbytes, 1));
     if (n >= kHugePageThreshold) {
-        void* data = ::operator new (n, std::align_val_t{kHugePage});
-        // Advice only: a kernel without THP refuses it, and the memory works as before.
-        (void)::madvise(data, n / kHugePage * kHugePage, MADV_HUGEPAGE);
+        const std::size_t bytes = (n + kHugePage - 1) / kHugePage * kHugePage;
+        void* data = BlockCache::instance().take(bytes);
+        if (data == nullptr) {
+            data = ::operator new (bytes, std::align_val_t{kHugePage});
+            // Advice only: a kernel without THP refuses it, and the memory works as before.
+            (void)::madvise(data, bytes, MADV_HUGEPAGE);
+        }
         data_out = data;
-        return Owner(data, [](const void* p) noexcept {
-            ::operator delete (const_cast<void*>(p), std::align_val_t{kHugePage});
-        });
+        return Owner(data, CachedBlock{bytes});  // if the count block cannot be made, the block goes to the cache
     }
-    void* data = ::operator new (n, std::align_val_t{kAllocAlignment});
-    data_out = data;
-    return Owner(data, [](const void* p) noexcept {
-        ::operator delete (const_cast<void*>(p), std::align_val_t{kAllocAlignment});
-    });
+    std::shared_ptr<Line[]> block =
+        std::allocate_shared_for_overwrite<Line[]>(LineAllocator<Line>{}, (n + kAllocAlignment - 1) / kAllocAlignment);
+    data_out = block.get();
+    return Owner(std::move(block));
 }
 
 }  // namespace

@@ -39,14 +39,32 @@ struct Axis {
     std::int64_t src_stride;
 };
 
+// The planned axes: at most kMaxNdim, kept on the stack, so planning a small copy allocates nothing.
+class Axes {
+public:
+    void push_back(const Axis& a) noexcept { axes_[size_++] = a; }
+    std::size_t size() const noexcept { return size_; }
+    bool empty() const noexcept { return size_ == 0; }
+    Axis& operator[](std::size_t k) noexcept { return axes_[k]; }
+    const Axis& operator[](std::size_t k) const noexcept { return axes_[k]; }
+    Axis& back() noexcept { return axes_[size_ - 1]; }
+    const Axis& back() const noexcept { return axes_[size_ - 1]; }
+
+private:
+    std::array<Axis, kMaxNdim> axes_;
+    std::size_t size_ = 0;
+};
+using Strides = std::array<std::int64_t, kMaxNdim>;
+
 // src's strides seen with dst's shape: NumPy broadcasting (align right; extent 1 repeats with stride 0).
-Dims broadcast_strides(const Array& src, const Dims& dst_shape) {
+Strides broadcast_strides(const Array& src, const Dims& dst_shape) {
     const auto nd = dst_shape.size();
     const auto ns = src.shape().size();
     if (ns > nd)
         fail(ErrorKind::value, "could not broadcast input array from shape ", shape_string(src.shape()), " into shape ",
              shape_string(dst_shape));
-    Dims strides(nd, 0);
+    Strides strides;  // only the first nd entries are read: left uninitialised beyond them (no 512-byte fill)
+    for (std::size_t k = ns; k < nd; ++k) strides[nd - 1 - k] = 0;
     for (std::size_t k = 0; k < ns; ++k) {
         const std::size_t si = ns - 1 - k, di = nd - 1 - k;
         if (src.shape()[si] == dst_shape[di])
@@ -61,15 +79,21 @@ Dims broadcast_strides(const Array& src, const Dims& dst_shape) {
 }
 
 // The axes to iterate, outermost first, innermost last, merged where both arrays allow.
-std::vector<Axis> plan_axes(const Array& dst, const Dims& src_strides) {
-    std::vector<Axis> axes;
-    for (std::size_t i = 0; i < dst.shape().size(); ++i)
-        if (dst.shape()[i] != 1) axes.push_back({dst.shape()[i], dst.strides()[i], src_strides[i]});
-    // Destination memory order (|stride| descending), so writes stream; ties keep axis order.
-    std::stable_sort(axes.begin(), axes.end(),
-                     [](const Axis& a, const Axis& b) { return std::llabs(a.dst_stride) > std::llabs(b.dst_stride); });
-    std::vector<Axis> merged;
-    for (const Axis& a : axes) {
+Axes plan_axes(const Array& dst, const Strides& src_strides) {
+    Axes axes;
+    for (std::size_t i = 0; i < dst.shape().size(); ++i) {
+        if (dst.shape()[i] == 1) continue;
+        // Destination memory order (|stride| descending), so writes stream; ties keep axis order (an
+        // insertion sort: stable, and without the buffer std::stable_sort allocates).
+        const Axis a{dst.shape()[i], dst.strides()[i], src_strides[i]};
+        axes.push_back(a);
+        std::size_t k = axes.size() - 1;
+        for (; k > 0 && std::llabs(axes[k - 1].dst_stride) < std::llabs(a.dst_stride); --k) axes[k] = axes[k - 1];
+        axes[k] = a;
+    }
+    Axes merged;
+    for (std::size_t i = 0; i < axes.size(); ++i) {
+        const Axis& a = axes[i];
         if (!merged.empty()) {
             Axis& outer = merged.back();
             if (outer.dst_stride == a.dst_stride * a.extent && outer.src_stride == a.src_stride * a.extent) {
@@ -85,8 +109,8 @@ std::vector<Axis> plan_axes(const Array& dst, const Dims& src_strides) {
 // Calls run(dst, src, n, dst_stride, src_stride) for the elements [begin, end) of the plan, numbered in
 // iteration order (innermost fastest), one call per (part of an) innermost run.
 template <class Run>
-void for_each_run(const std::vector<Axis>& axes, std::byte* dst, const std::byte* src, std::int64_t begin,
-                  std::int64_t end, const Run& run) {
+void for_each_run(const Axes& axes, std::byte* dst, const std::byte* src, std::int64_t begin, std::int64_t end,
+                  const Run& run) {
     if (begin >= end) return;
     if (axes.empty()) {
         run(dst, src, 1, 0, 0);
@@ -145,7 +169,7 @@ struct TilePlan {
     std::int64_t tiles;                 // total, over the outer axes too
 };
 
-std::optional<TilePlan> plan_tiles(const std::vector<Axis>& axes, std::int64_t src_item) {
+std::optional<TilePlan> plan_tiles(const Axes& axes, std::int64_t src_item) {
     if (axes.size() < 2 || src_item > kMaxTileItem) return std::nullopt;
     const Axis& inner = axes.back();
     std::size_t fastest = axes.size() - 1;
@@ -199,12 +223,18 @@ void for_each_tile(const TilePlan& t, std::byte* dst, const std::byte* src, std:
 // Runs `run` over every element of the plan (in tiles for transposes), split across the pool when the
 // work is large enough.
 template <class Run>
-void run_plan(const std::vector<Axis>& axes, const Array& dst, const Array& src, int threads, const Run& run) {
+void run_plan(const Axes& axes, const Array& dst, const Array& src, int threads, const Run& run) {
     const std::int64_t size = dst.size();
     const std::int64_t bytes = size * (dst.itemsize() + src.itemsize());
     const int wanted = static_cast<int>(std::clamp<std::int64_t>(bytes / detail::parallel_grain(), 1, threads));
     int used = 1;
-    if (const std::optional<TilePlan> tiles = plan_tiles(axes, src.itemsize())) {
+    const std::optional<TilePlan> tiles = plan_tiles(axes, src.itemsize());
+    if (wanted == 1) {  // the pool's job (a std::function and a lock) costs more than a small copy
+        if (tiles)
+            for_each_tile(*tiles, dst.data(), src.data(), src.itemsize(), 0, tiles->tiles, run);
+        else
+            for_each_run(axes, dst.data(), src.data(), 0, size, run);
+    } else if (tiles) {
         used = detail::parallel_for(tiles->tiles, wanted, [&](std::int64_t begin, std::int64_t end) {
             for_each_tile(*tiles, dst.data(), src.data(), src.itemsize(), begin, end, run);
         });
@@ -294,8 +324,7 @@ struct InvalidIntegerCount {
 
 thread_local InvalidCasts invalid_casts;
 
-void count_invalid_integer_casts(const std::vector<Axis>& axes, const Array& dst, const Array& src, ScalarType from,
-                                 int threads) {
+void count_invalid_integer_casts(const Axes& axes, const Array& dst, const Array& src, ScalarType from, int threads) {
     std::atomic<std::int64_t> count{0};
     const NumericKernel to_long_double{kernels::numeric_cast_loop(from, ScalarType::longdouble),
                                        src.itemsize(),
@@ -358,7 +387,7 @@ void copy_into(const Array& dst, const Array& src) {
     check_host(src, "source");
     const DType from = src.dtype(), to = dst.dtype();
     if (!can_convert(from, to)) impossible(from, to);
-    const Dims src_strides = broadcast_strides(src, dst.shape());
+    const Strides src_strides = broadcast_strides(src, dst.shape());
     const int threads = get_num_threads();
     if (dst.size() == 0) {
         detail::note_copy_threads(1);
@@ -375,7 +404,7 @@ void copy_into(const Array& dst, const Array& src) {
         copy_into(dst, tmp);
         return;
     }
-    const std::vector<Axis> axes = plan_axes(dst, src_strides);
+    const Axes axes = plan_axes(dst, src_strides);
 
     if (from == to) {  // any dtype, same byte order: items move as bytes
         const std::int64_t size = from.itemsize();

@@ -75,6 +75,19 @@ void BM_cast(benchmark::State& state, ScalarType from, ScalarType to) {
     report(state, n, n * (DType(from).itemsize() + DType(to).itemsize()));
 }
 
+// astype into a new array, as a conversion from Python makes it: allocation, plan and cast. At small
+// sizes this is the core's share of the per-call cost.
+void BM_astype_fresh(benchmark::State& state, ScalarType from, ScalarType to) {
+    const std::int64_t n = state.range(0) / DType(from).itemsize();
+    const std::int64_t shape[] = {n};
+    Array src = Array::zeros(from, shape);
+    for (auto _ : state) {
+        Array out = ndbridge::astype(src, DType(to));
+        benchmark::DoNotOptimize(out.data());
+    }
+    report(state, n, n * (DType(from).itemsize() + DType(to).itemsize()));
+}
+
 // A C-order copy of a transposed square matrix (asarray(a.T, order="C")).
 void BM_transpose(benchmark::State& state, ScalarType type) {
     const std::int64_t item = DType(type).itemsize();
@@ -109,6 +122,10 @@ BENCHMARK_CAPTURE(BM_cast, f32_to_bf16, ScalarType::float32, ScalarType::bfloat1
 BENCHMARK_CAPTURE(BM_cast, bf16_to_f32, ScalarType::bfloat16, ScalarType::float32)->Apply(sizes);
 BENCHMARK_CAPTURE(BM_cast, f32_to_f8e4m3fn, ScalarType::float32, ScalarType::float8_e4m3fn)->Apply(sizes);
 BENCHMARK_CAPTURE(BM_cast, f64_to_f16, ScalarType::float64, ScalarType::float16)->Apply(sizes);
+BENCHMARK_CAPTURE(BM_astype_fresh, f64_to_f32, ScalarType::float64, ScalarType::float32)
+    ->RangeMultiplier(4)
+    ->Range(kMinBytes, 1 << 20)
+    ->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_transpose, f32, ScalarType::float32)->Apply(sizes);
 BENCHMARK_CAPTURE(BM_transpose, f64, ScalarType::float64)->Apply(sizes);
 

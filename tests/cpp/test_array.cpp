@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <limits>
 #include <numeric>
@@ -234,6 +235,49 @@ TEST(ArrayConstruction, ZerosIsZeroFilledAndAligned) {
     for (std::int64_t i = 0; i < a.nbytes(); ++i) EXPECT_EQ(a.data()[i], std::byte{0});
     EXPECT_TRUE(a.flags().aligned);
     EXPECT_TRUE(a.flags().writeable);
+}
+
+TEST(ArrayConstruction, EveryAllocationSizeIsLineAlignedAndWholeUntilTheLastViewGoes) {
+    // Small and mid-sized arrays share one allocation with their owner's count; large ones take huge
+    // pages. Either way the data starts on a 64-byte line and every byte can be written and read back.
+    std::vector<Array> views;
+    for (const std::int64_t n : std::initializer_list<std::int64_t>{0, 1, 7, 63, 64, 65, 1000, 4095, 4096, 65537,
+                                                                    (std::int64_t{4} << 20) + 3}) {
+        const std::int64_t shape[] = {n};
+        Array a = Array::empty(ScalarType::uint8, shape);
+        EXPECT_EQ(reinterpret_cast<std::uintptr_t>(a.data()) % 64, 0u) << n << " bytes";
+        std::memset(a.data(), 0xA5, static_cast<std::size_t>(n));
+        const Index tail[] = {Slice{n / 2, std::nullopt, std::nullopt}};
+        views.push_back(a.index(tail));  // outlives `a`: the owner keeps the block
+    }
+    for (const Array& v : views)
+        for (std::int64_t i = 0; i < v.size(); ++i) ASSERT_EQ(v.data()[i], std::byte{0xA5});
+}
+
+TEST(ArrayConstruction, AFreedLargeBlockIsReusedOnlyOnceNoViewHoldsItAndZerosStillClearsIt) {
+    const std::int64_t shape[] = {(std::int64_t{5} << 20) + 11};
+    std::byte* first = nullptr;
+    Array kept;
+    {
+        Array a = Array::empty(ScalarType::uint8, shape);
+        first = a.data();
+        std::memset(a.data(), 0xFF, static_cast<std::size_t>(a.nbytes()));
+        kept = a.index(std::vector<Index>{Slice{1, 2, std::nullopt}});  // a view keeps the block
+    }
+    const Array while_viewed = Array::empty(ScalarType::uint8, shape);
+    EXPECT_NE(while_viewed.data(), first) << "a block a view still reads must not be handed out again";
+    kept = Array();
+    {
+        const Array reused = Array::zeros(ScalarType::uint8, shape);
+        EXPECT_EQ(reused.data(), first) << "the freed block of the same size is taken from the cache";
+        EXPECT_EQ(reinterpret_cast<std::uintptr_t>(reused.data()) % (std::uintptr_t{2} << 20), 0u);
+        for (std::int64_t i = 0; i < reused.nbytes(); i += 4093) ASSERT_EQ(reused.data()[i], std::byte{0}) << i;
+        EXPECT_EQ(reused.data()[reused.nbytes() - 1], std::byte{0});
+    }
+    // A much smaller request does not take (and so hold) the larger cached block (6 MiB for 4 MiB).
+    const std::int64_t small_shape[] = {std::int64_t{4} << 20};
+    const Array smaller = Array::empty(ScalarType::uint8, small_shape);
+    EXPECT_NE(smaller.data(), first);
 }
 
 TEST(ArrayConstruction, EmptyWithoutElementsHasZeroStridesAsInNumpy) {
