@@ -8,7 +8,6 @@ import importlib
 import inspect
 import pathlib
 import re
-import tomllib
 
 from sphinx.util import logging
 
@@ -16,14 +15,13 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
 def _version():
-    """The installed package's version when it has one, else the project's (pyproject.toml)."""
+    """The installed package's version, else the one place the project writes it: CMakeLists.txt's project line."""
     try:
-        version = getattr(importlib.import_module("ndbridge"), "__version__", None)
-    except ImportError:
-        version = None
-    if version:
-        return str(version)
-    return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+        return str(importlib.import_module("ndbridge").__version__)
+    except (ImportError, AttributeError):
+        line = re.search(r"project\(ndbridge VERSION ([\w.]+)", (ROOT / "CMakeLists.txt").read_text())
+        assert line is not None, "CMakeLists.txt has no `project(ndbridge VERSION ...)` line"
+        return line[1]
 
 
 project = "ndbridge"
