@@ -181,16 +181,18 @@ const std::uint8_t* validity_of(const ArrowArray& a) {
     return static_cast<const std::uint8_t*>(a.buffers[0]);
 }
 
-// Every valid index of a dictionary-encoded array names one of the dictionary's values: the first read
-// of the array's data, once its structure has passed, so that nothing downstream (codes handed to a
-// user as categories, a lookup in the dictionary) ever meets an index outside 0..length - 1.
+// Every valid index of a dictionary-encoded chunk names one of the dictionary's values: checked as the
+// first read of the indices, when a column's sources are built (import validates structure only and reads
+// no data, since a producer's lengths are all that bounds its buffers), so that nothing downstream (codes
+// handed to a user as categories, a lookup in the dictionary) ever meets an index outside 0..length - 1.
+// `first` is the chunk's first element in the buffers, `length` its element count.
 template <class Index>
-void check_indices_as(const ArrowArray& array, const ArrowSchema& schema) {
+void check_indices_as(const ArrowArray& array, const ArrowSchema& schema, std::int64_t first, std::int64_t length) {
     const std::int64_t size = array.dictionary->length;
     const std::uint8_t* validity = validity_of(array);
     const auto* data = static_cast<const std::byte*>(array.buffers[1]);
-    for (std::int64_t i = 0; i < array.length; ++i) {
-        const std::int64_t element = array.offset + i;
+    for (std::int64_t i = 0; i < length; ++i) {
+        const std::int64_t element = first + i;
         if (validity != nullptr && !bit(validity, element)) continue;
         Index v;
         std::memcpy(&v, data + element * static_cast<std::int64_t>(sizeof(Index)), sizeof(Index));
@@ -204,17 +206,18 @@ void check_indices_as(const ArrowArray& array, const ArrowSchema& schema) {
     }
 }
 
-void check_dictionary_indices(const ArrowArray& array, const ArrowSchema& schema, const ArrowFormat& indices) {
-    if (array.length == 0) return;
-    switch (indices.dtype->type()) {
-        case ScalarType::int8: return check_indices_as<std::int8_t>(array, schema);
-        case ScalarType::uint8: return check_indices_as<std::uint8_t>(array, schema);
-        case ScalarType::int16: return check_indices_as<std::int16_t>(array, schema);
-        case ScalarType::uint16: return check_indices_as<std::uint16_t>(array, schema);
-        case ScalarType::int32: return check_indices_as<std::int32_t>(array, schema);
-        case ScalarType::uint32: return check_indices_as<std::uint32_t>(array, schema);
-        case ScalarType::int64: return check_indices_as<std::int64_t>(array, schema);
-        default: return check_indices_as<std::uint64_t>(array, schema);
+void check_dictionary_indices(const ArrowArray& array, const ArrowSchema& schema, DType indices, std::int64_t first,
+                              std::int64_t length) {
+    if (length == 0) return;
+    switch (indices.type()) {
+        case ScalarType::int8: return check_indices_as<std::int8_t>(array, schema, first, length);
+        case ScalarType::uint8: return check_indices_as<std::uint8_t>(array, schema, first, length);
+        case ScalarType::int16: return check_indices_as<std::int16_t>(array, schema, first, length);
+        case ScalarType::uint16: return check_indices_as<std::uint16_t>(array, schema, first, length);
+        case ScalarType::int32: return check_indices_as<std::int32_t>(array, schema, first, length);
+        case ScalarType::uint32: return check_indices_as<std::uint32_t>(array, schema, first, length);
+        case ScalarType::int64: return check_indices_as<std::int64_t>(array, schema, first, length);
+        default: return check_indices_as<std::uint64_t>(array, schema, first, length);
     }
 }
 
@@ -277,7 +280,6 @@ void validate_array_at(const ArrowArray& array, const ArrowSchema& schema, int d
              " a dictionary and its schema ", schema.dictionary != nullptr ? "has" : "lacks", " one");
     if (array.dictionary != nullptr) {
         validate_array_at(*array.dictionary, *schema.dictionary, depth + 1);
-        check_dictionary_indices(array, schema, f);
     }
 }
 
@@ -552,6 +554,7 @@ void append_arrow_column_sources(const ArrowTable& table, std::size_t index, std
                      "ndbridge does not read as missing values of every column");
         }
         const std::int64_t first = a.offset + c.parent_offset;  // element index in the buffers
+        if (column.indices) check_dictionary_indices(a, *c.schema, *column.indices, first, c.length);
         ColumnSource s;
         s.name = column.name;
         s.dtype = dtype;

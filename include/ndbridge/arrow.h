@@ -111,10 +111,9 @@ void validate_arrow_schema(const ArrowSchema& schema);
 /// offset and null_count in range and without overflow (offset + length, its bytes and its bitmap
 /// bytes), the buffer count of the layout, the non-null buffers it needs (a validity bitmap whenever
 /// null_count > 0), children and dictionary as the schema says, children long enough for the parent.
-/// Then, once that structure has passed, the one data read of validation: every valid index of a
-/// dictionary-encoded array must lie in 0..dictionary length - 1 (Error(value) naming the column, the
-/// index, its element and the length). Error(value) or Error(overflow) naming the field, the rule and
-/// the values.
+/// Reads no data (only the producer's lengths bound its buffers); the indices of a dictionary-encoded
+/// column are range-checked by append_arrow_column_sources, their first read. Error(value) or
+/// Error(overflow) naming the field, the rule and the values.
 void validate_arrow_array(const ArrowArray& array, const ArrowSchema& schema);
 
 /// An imported ArrowSchema, moved out of the producer's struct as the specification asks of consumers
@@ -183,7 +182,9 @@ DType arrow_column_dtype(const ArrowColumn& column);
 using ArrowScratch = std::vector<std::unique_ptr<std::byte[]>>;
 
 /// Appends one ColumnSource per chunk of column `index` (output column `output_column`, rows in chunk
-/// order). Dictionary columns give their indices; validity bitmaps are passed on, not read.
+/// order). Dictionary columns give their indices, each valid one first checked to lie in 0..dictionary
+/// length - 1 (Error(value) naming the column, the index, its element and the length; indices under a
+/// null are not read); validity bitmaps are passed on, not read.
 void append_arrow_column_sources(const ArrowTable& table, std::size_t index, std::int64_t output_column,
                                  std::vector<ColumnSource>& sources, ArrowScratch& scratch);
 
