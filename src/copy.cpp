@@ -117,7 +117,12 @@ void for_each_run(const Axes& axes, std::byte* dst, const std::byte* src, std::i
         return;
     }
     const std::size_t nd = axes.size();
-    std::array<std::int64_t, kMaxNdim> counter{};
+    if (nd == 1) {  // one run (a contiguous array's plan): no counters to keep
+        run(dst + begin * axes[0].dst_stride, src + begin * axes[0].src_stride, end - begin, axes[0].dst_stride,
+            axes[0].src_stride);
+        return;
+    }
+    std::array<std::int64_t, kMaxNdim> counter;  // the first nd entries are set below: no 512-byte fill
     std::int64_t rest = begin;
     for (std::size_t k = nd; k-- > 0;) {
         counter[k] = rest % axes[k].extent;
