@@ -159,8 +159,10 @@ nb::object reduce_array(nb::handle self, int protocol) {
 // The inverse of reduce_array. `share`: protocol 5 views the buffer it is given (read-only when that
 // buffer is: bytes in band for a read-only source, or a read-only out-of-band buffer), as NumPy does;
 // older protocols give a new writable array, as NumPy's do.
-Array array_from_pickle(nb::handle buffer, DType dtype, const Dims& shape, const std::string& order, bool share) {
+Array array_from_pickle(nb::handle buffer, DType dtype, const std::vector<std::int64_t>& shape_list,
+                        const std::string& order, bool share) {
     return named("ndb.Array unpickling", [&] {
+        const Dims shape(shape_list.begin(), shape_list.end());
         nb::object mv = checked(PyMemoryView_FromObject(buffer.ptr()));
         const Py_buffer* view = PyMemoryView_GET_BUFFER(mv.ptr());
         const MemoryOrder o = order == "F" ? MemoryOrder::F : MemoryOrder::C;

@@ -229,10 +229,16 @@ Array Array::zeros(DType dtype, std::span<const std::int64_t> shape, MemoryOrder
 
 Array Array::empty_like(const Array& like, DType dtype, MemoryOrder order) {
     const std::int64_t nbytes = checked_mul(like.size_, dtype.itemsize(), "the array");
-    // The layout is read from the source's strides with the source's item size (contiguity depends on
-    // it), then scaled to the new item size: compact strides are the item size times extents.
-    Dims strides = allocation_strides(like.shape_, like.strides_, like.itemsize(), order);
-    for (auto& s : strides) s = s / like.itemsize() * dtype.itemsize();
+    Dims strides;
+    if (order != MemoryOrder::F && like.size_ != 0 && like.is_c_contiguous()) {
+        // The common case, without the general rule's passes: K, A and C all keep a C-contiguous layout.
+        strides = contiguous_strides(like.shape_, dtype.itemsize(), MemoryOrder::C);
+    } else {
+        // The layout is read from the source's strides with the source's item size (contiguity depends on
+        // it), then scaled to the new item size: compact strides are the item size times extents.
+        strides = allocation_strides(like.shape_, like.strides_, like.itemsize(), order);
+        for (auto& s : strides) s = s / like.itemsize() * dtype.itemsize();
+    }
     void* data = nullptr;
     Owner owner = allocate(nbytes, data);
     return Array(static_cast<std::byte*>(data), dtype, like.shape_, std::move(strides), Device::cpu(), false,

@@ -117,7 +117,12 @@ void for_each_run(const Axes& axes, std::byte* dst, const std::byte* src, std::i
         return;
     }
     const std::size_t nd = axes.size();
-    std::array<std::int64_t, kMaxNdim> counter{};
+    if (nd == 1) {  // one run (a contiguous array's plan): no counters to keep
+        run(dst + begin * axes[0].dst_stride, src + begin * axes[0].src_stride, end - begin, axes[0].dst_stride,
+            axes[0].src_stride);
+        return;
+    }
+    std::array<std::int64_t, kMaxNdim> counter;  // the first nd entries are set below: no 512-byte fill
     std::int64_t rest = begin;
     for (std::size_t k = nd; k-- > 0;) {
         counter[k] = rest % axes[k].extent;
@@ -381,27 +386,15 @@ bool can_convert(DType from, DType to) noexcept {
     return from.is_string() && to.is_string();
 }
 
-void copy_into(const Array& dst, const Array& src) {
-    if (dst.readonly()) fail(ErrorKind::value, "the destination is read-only");
-    check_host(dst, "destination");
-    check_host(src, "source");
+namespace {
+
+// The copy itself, once every check on the two arrays has passed: the dtypes convert, `dst` is writable
+// host memory that does not overlap `src`, and `src_strides` are src's strides seen with dst's shape.
+void copy_checked(const Array& dst, const Array& src, const Strides& src_strides) {
     const DType from = src.dtype(), to = dst.dtype();
-    if (!can_convert(from, to)) impossible(from, to);
-    const Strides src_strides = broadcast_strides(src, dst.shape());
     const int threads = get_num_threads();
     if (dst.size() == 0) {
         detail::note_copy_threads(1);
-        return;
-    }
-
-    if (ranges_overlap(dst, src)) {
-        if (dst.data() == src.data() && from == to && dst.shape() == src.shape() && dst.strides() == src.strides())
-            return;
-        // The one temporary of the engine: a compact copy of the source, so no element is read after
-        // it has been overwritten.
-        Array tmp = Array::empty_like(src, from, MemoryOrder::K);
-        copy_into(tmp, src);
-        copy_into(dst, tmp);
         return;
     }
     const Axes axes = plan_axes(dst, src_strides);
@@ -457,6 +450,38 @@ void copy_into(const Array& dst, const Array& src) {
              });
 }
 
+// Copies into an array just made by Array::empty_like(src, ...): same shape, new host memory, so the
+// checks of copy_into (read-only, device, broadcast, overlap) cannot fail and are skipped; on a small
+// copy they cost as much as the elements.
+void copy_into_new(const Array& dst, const Array& src) {
+    check_host(src, "source");
+    Strides src_strides;  // only the first ndim entries are read
+    std::copy(src.strides().begin(), src.strides().end(), src_strides.begin());
+    copy_checked(dst, src, src_strides);
+}
+
+}  // namespace
+
+void copy_into(const Array& dst, const Array& src) {
+    if (dst.readonly()) fail(ErrorKind::value, "the destination is read-only");
+    check_host(dst, "destination");
+    check_host(src, "source");
+    const DType from = src.dtype(), to = dst.dtype();
+    if (!can_convert(from, to)) impossible(from, to);
+    const Strides src_strides = broadcast_strides(src, dst.shape());
+    if (dst.size() != 0 && ranges_overlap(dst, src)) {
+        if (dst.data() == src.data() && from == to && dst.shape() == src.shape() && dst.strides() == src.strides())
+            return;
+        // The one temporary of the engine: a compact copy of the source, so no element is read after
+        // it has been overwritten.
+        Array tmp = Array::empty_like(src, from, MemoryOrder::K);
+        copy_into_new(tmp, src);
+        copy_into(dst, tmp);
+        return;
+    }
+    copy_checked(dst, src, src_strides);
+}
+
 Array Array::copy(MemoryOrder order) const { return ndbridge::copy(*this, order); }
 
 Array Array::astype(DType dtype, MemoryOrder order, bool force_copy) const {
@@ -475,7 +500,7 @@ bool satisfies_order(const Array& a, MemoryOrder order) noexcept {
 
 Array copy(const Array& src, MemoryOrder order) {
     Array out = Array::empty_like(src, src.dtype(), order);
-    copy_into(out, src);
+    copy_into_new(out, src);
     return out;
 }
 
@@ -483,7 +508,7 @@ Array astype(const Array& src, DType dtype, MemoryOrder order, bool force_copy) 
     if (!force_copy && src.dtype() == dtype && satisfies_order(src, order)) return src;
     if (!can_convert(src.dtype(), dtype)) impossible(src.dtype(), dtype);
     Array out = Array::empty_like(src, dtype, order);
-    copy_into(out, src);
+    copy_into_new(out, src);
     return out;
 }
 

@@ -364,43 +364,22 @@ DType DType::bytes(std::int64_t length) { return string(ScalarType::bytes, lengt
 
 DType DType::unicode(std::int64_t length) { return string(ScalarType::unicode, length); }
 
-DTypeKind DType::kind() const noexcept { return info(type_).kind; }
-
-std::int64_t DType::itemsize() const noexcept {
-    if (type_ == ScalarType::bytes) return length_;
-    if (type_ == ScalarType::unicode) return 4 * length_;
-    return info(type_).itemsize;
+namespace {
+constexpr std::array<detail::ScalarLayout, kScalarTypeCount> layouts_of_types() {
+    std::array<detail::ScalarLayout, kScalarTypeCount> out{};
+    for (std::size_t i = 0; i < kTypes.size(); ++i) out[i] = {kTypes[i].kind, kTypes[i].itemsize, kTypes[i].alignment};
+    return out;
 }
+}  // namespace
 
-std::int64_t DType::alignment() const noexcept { return info(type_).alignment; }
-
-std::int64_t DType::swap_unit() const noexcept {
-    switch (kind()) {
-        case DTypeKind::complex: return itemsize() / 2;
-        case DTypeKind::bytes: return 1;
-        case DTypeKind::unicode: return 4;
-        default: return itemsize();
-    }
-}
+// The inline accessors' table (dtype.h), taken from kTypes at compile time.
+constexpr std::array<detail::ScalarLayout, kScalarTypeCount> detail::kScalarLayouts = layouts_of_types();
 
 DType DType::with_native_order(bool native) const noexcept {
     DType d = *this;
     d.swapped_ = !native && swap_unit() > 1;
     return d;
 }
-
-bool DType::is_numeric() const noexcept {
-    switch (kind()) {
-        case DTypeKind::boolean:
-        case DTypeKind::signed_int:
-        case DTypeKind::unsigned_int:
-        case DTypeKind::floating:
-        case DTypeKind::complex: return true;
-        default: return false;
-    }
-}
-
-bool DType::is_floating() const noexcept { return kind() == DTypeKind::floating; }
 
 char DType::kind_char() const noexcept {
     const char c = info(type_).typestr_kind;

@@ -3,6 +3,8 @@
 // of NumPy typestrs, PEP 3118 formats, DLPack codes and names all read that table.
 #pragma once
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -61,6 +63,17 @@ std::string_view to_string(TimeUnit unit) noexcept;
 /// Parses a unit name; throws Error(value) naming the accepted units.
 TimeUnit parse_time_unit(std::string_view text);
 
+namespace detail {
+/// Kind, size and alignment of each scalar type, indexed by ScalarType: read by DType's inline accessors,
+/// which every copy calls several times. Made in dtype.cpp from its one table of types.
+struct ScalarLayout {
+    DTypeKind kind;
+    std::int64_t itemsize;
+    std::int64_t alignment;
+};
+extern const std::array<ScalarLayout, kScalarTypeCount> kScalarLayouts;
+}  // namespace detail
+
 /// An element type: scalar type + byte order + (datetime unit | string length).
 /// One-byte types are always stored as native order, so equality never depends on a meaningless flag.
 class DType {
@@ -75,23 +88,47 @@ public:
     static DType unicode(std::int64_t length);
 
     ScalarType type() const noexcept { return type_; }
-    DTypeKind kind() const noexcept;
+    DTypeKind kind() const noexcept { return detail::kScalarLayouts[static_cast<std::size_t>(type_)].kind; }
     TimeUnit unit() const noexcept { return unit_; }
     std::int64_t length() const noexcept { return length_; }
     /// Bytes per element.
-    std::int64_t itemsize() const noexcept;
+    std::int64_t itemsize() const noexcept {
+        if (type_ == ScalarType::bytes) return length_;
+        if (type_ == ScalarType::unicode) return 4 * length_;
+        return detail::kScalarLayouts[static_cast<std::size_t>(type_)].itemsize;
+    }
     /// Natural alignment in bytes (what a C compiler would give the element).
-    std::int64_t alignment() const noexcept;
+    std::int64_t alignment() const noexcept {
+        return detail::kScalarLayouts[static_cast<std::size_t>(type_)].alignment;
+    }
     /// Bytes of one byte-swappable unit: the item for numbers, one part for complex, 4 for UCS-4 strings.
-    std::int64_t swap_unit() const noexcept;
+    std::int64_t swap_unit() const noexcept {
+        switch (kind()) {
+            case DTypeKind::complex: return itemsize() / 2;
+            case DTypeKind::bytes: return 1;
+            case DTypeKind::unicode: return 4;
+            default: return itemsize();
+        }
+    }
 
     /// True when stored in the machine's byte order (always true for one-byte units).
     bool is_native() const noexcept { return !swapped_; }
     /// The same type in the machine's order (`native=true`) or the other order.
     DType with_native_order(bool native = true) const noexcept;
 
-    bool is_numeric() const noexcept;   ///< bool, ints, floats, complex
-    bool is_floating() const noexcept;  ///< float16/bfloat16/float8/float32/float64/longdouble
+    /// bool, ints, floats, complex
+    bool is_numeric() const noexcept {
+        switch (kind()) {
+            case DTypeKind::boolean:
+            case DTypeKind::signed_int:
+            case DTypeKind::unsigned_int:
+            case DTypeKind::floating:
+            case DTypeKind::complex: return true;
+            default: return false;
+        }
+    }
+    /// float16/bfloat16/float8/float32/float64/longdouble
+    bool is_floating() const noexcept { return kind() == DTypeKind::floating; }
     bool is_complex() const noexcept { return kind() == DTypeKind::complex; }
     bool is_integer() const noexcept { return kind() == DTypeKind::signed_int || kind() == DTypeKind::unsigned_int; }
     bool is_string() const noexcept { return kind() == DTypeKind::bytes || kind() == DTypeKind::unicode; }  ///< S or U

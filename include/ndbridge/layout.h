@@ -7,13 +7,13 @@
 #include <string_view>
 #include <vector>
 
+#include "ndbridge/dims.h"
+
 namespace ndbridge {
 
 /// NumPy's limit is 64 dimensions; ndbridge refuses more, so hostile input cannot make it allocate or
 /// recurse without bound.
 inline constexpr int kMaxNdim = 64;
-
-using Dims = std::vector<std::int64_t>;
 
 /// Memory order of a new array. K: keep the source's stride order; A: F if the source is
 /// F-contiguous (and not C-contiguous), else C; C: row-major; F: column-major.
