@@ -186,7 +186,7 @@ def _materialize_array(x, dtype, order):
     if out.size != 0:
         # In this process the blocks go straight into the output (the write casts); elsewhere they are
         # converted where they are computed, so only the converted bytes travel.
-        _fill(x, (out,), list(_regions(chunks)), x.to_delayed().ravel().tolist(), None, _converted_block,
+        _fill(x, (out,), list(_regions(chunks)), x.to_delayed().ravel().tolist(), _write_block_into, _converted_block,
               (_dtype_spelling(dtype),), "asarray")
     return out
 
@@ -195,21 +195,25 @@ def _converted_block(block, dtype):
     return (_convert_block(block, dtype, "numpy"),)
 
 
+def _write_block_into(outs, region, block, dtype):
+    _write_block(outs[0], region, block)  # the write casts to the output's dtype
+
+
 def _write_results(outs, region, results):
     for out, result in zip(outs, results):
         _write_block(out, region, result)
 
 
 class _Writer:
-    """The task that writes one source into its region of the outputs. One object, so that Dask does not
-    walk the outputs, the region and the options as possible collections for every block."""
+    """The task that writes one source into its region of the outputs, by ``write(outs, region, source,
+    *args)``. One object, so that Dask does not walk the outputs, the region and the options as possible
+    collections for every block."""
 
-    def __init__(self, outs, region, convert, args):
-        self.outs, self.region, self.convert, self.args = outs, region, convert, args
+    def __init__(self, outs, region, write, args):
+        self.outs, self.region, self.write, self.args = outs, region, write, args
 
     def __call__(self, source):
-        results = (source,) if self.convert is None else self.convert(source, *self.args)
-        _write_results(self.outs, self.region, results)
+        self.write(self.outs, self.region, source, *self.args)
 
 
 def _describe(collection):
@@ -219,15 +223,16 @@ def _describe(collection):
     return f"a Dask {type(collection).__name__} of {collection.npartitions} partitions"
 
 
-def _fill(collection, outs, regions, sources, local_convert, remote_convert, args, function):
-    """Computes every source (a block, a partition) on the active scheduler and writes what
-    ``convert(source, *args)`` makes of it (a tuple, one array per output) into ``region`` of each output.
-    Schedulers in this process: each task writes its own result, nothing is joined. A distributed Client:
+def _fill(collection, outs, regions, sources, local_write, remote_convert, args, function):
+    """Computes every source (a block, a partition) on the active scheduler and writes it into ``region`` of
+    each output. Schedulers in this process share the outputs' memory: each task writes its own source by
+    ``local_write(outs, region, source, *args)``, nothing is joined. Elsewhere the results travel, as
+    ``remote_convert(source, *args)`` makes them (a tuple, one array per output). A distributed Client:
     results converted on the workers, written one by one as they arrive (the outputs plus the results in
     flight). Other schedulers (processes): all converted results come back at once, then are written."""
     try:
         if _runs_in_process(collection):
-            dask.compute(*[dask.delayed(_Writer(outs, r, local_convert, args), pure=False)(s)
+            dask.compute(*[dask.delayed(_Writer(outs, r, local_write, args), pure=False)(s)
                            for r, s in zip(regions, sources)])
             return
         converted = [dask.delayed(remote_convert, pure=True)(s, *args) for s in sources]
@@ -272,6 +277,15 @@ class _FrameOptions:
                                 categorical=self.categorical, datetime_unit=self.datetime_unit, like="numpy")
         return result if self.nulls == "mask" else (result, None)
 
+    def write_into(self, partition, outs, region):
+        """One pandas partition written by the frames path straight into ``region`` of the outputs (values,
+        and the mask under nulls="mask"), with no array of the partition's size made on the way."""
+        from ._frames import _write_into
+
+        mask = outs[1][region] if len(outs) > 1 else None
+        _write_into(partition, outs[0][region], mask, self.dtype, self.columns, self.nulls, self.categorical,
+                    self.datetime_unit)
+
 
 def _frame_plan(df, dtype, columns, nulls, categorical, datetime_unit):
     """(options, result dtype, width or None for a Series): the frames path run on the frame's meta, an
@@ -292,9 +306,19 @@ def _converted_partition(partition, options):
     return options.convert(partition)
 
 
-def _from_dask_dataframe(df, dtype, columns, order, nulls, categorical, datetime_unit, copy, like):
+def _write_partition_into(outs, region, partition, options):
+    options.write_into(partition, outs, region)
+
+
+def _write_converted_partition(outs, region, partition, options):
+    _write_results(outs, region, options.convert(partition))
+
+
+def _from_dask_dataframe(df, dtype, columns, order, nulls, categorical, datetime_unit, copy, like, in_place=True):
     """ndb.from_dataframe of a Dask DataFrame or Series: one output (and mask) allocated once, each partition
-    converted by the frames path and written into its rows."""
+    converted by the frames path into its rows: straight into them on schedulers that share this process's
+    memory; else (and with ``in_place=False``, the path the tests and the benchmark compare with) into a
+    new array that is then copied there."""
     if copy is False:
         raise _core.CopyError(f"from_dataframe: a {type(df).__name__} is a lazy Dask collection: its values exist "
                               "only once computed, so they are always copied; copy=False forbids that")
@@ -310,8 +334,8 @@ def _from_dask_dataframe(df, dtype, columns, order, nulls, categorical, datetime
     bounds = np.cumsum([0] + lengths).tolist()
     regions = [(slice(a, b),) for a, b in zip(bounds, bounds[1:])]
     if outs[0].size != 0:
-        _fill(df, outs, regions, df.to_delayed(), _converted_partition, _converted_partition, (options,),
-              "from_dataframe")
+        local_write = _write_partition_into if in_place else _write_converted_partition
+        _fill(df, outs, regions, df.to_delayed(), local_write, _converted_partition, (options,), "from_dataframe")
     if like is not None:
         outs = tuple(_core.asarray(o, like=like) for o in outs)
     return outs if nulls == "mask" else outs[0]
