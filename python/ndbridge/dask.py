@@ -297,9 +297,9 @@ def _frame_plan(df, dtype, columns, nulls, categorical, datetime_unit):
     return options, _core.dtype(empty.dtype), (None if empty.ndim == 1 else empty.shape[1])
 
 
-def _partition_lengths(df):
+def _partition_lengths(partitions):
     """Each partition's row count, computed once on the active scheduler (only the counts travel)."""
-    return [int(n) for n in dask.compute(*[dask.delayed(len, pure=True)(p) for p in df.to_delayed()])]
+    return [int(n) for n in dask.compute(*[dask.delayed(len, pure=True)(p) for p in partitions])]
 
 
 def _converted_partition(partition, options):
@@ -325,7 +325,8 @@ def _from_dask_dataframe(df, dtype, columns, order, nulls, categorical, datetime
     if not isinstance(order, str) or order.upper() not in ("C", "F", "K", "A"):
         raise ValueError(f"from_dataframe: order must be 'K', 'A', 'C' or 'F', not {order!r}")
     options, result_dtype, width = _frame_plan(df, dtype, columns, nulls, categorical, datetime_unit)
-    lengths = _partition_lengths(df)
+    partitions = df.to_delayed()  # once: each call optimizes the whole graph again
+    lengths = _partition_lengths(partitions)
     shape = (sum(lengths),) if width is None else (sum(lengths), width)
     layout = "F" if order.upper() == "F" else "C"
     outs = (_core._empty(shape, result_dtype, layout),)
@@ -335,7 +336,7 @@ def _from_dask_dataframe(df, dtype, columns, order, nulls, categorical, datetime
     regions = [(slice(a, b),) for a, b in zip(bounds, bounds[1:])]
     if outs[0].size != 0:
         local_write = _write_partition_into if in_place else _write_converted_partition
-        _fill(df, outs, regions, df.to_delayed(), local_write, _converted_partition, (options,), "from_dataframe")
+        _fill(df, outs, regions, partitions, local_write, _converted_partition, (options,), "from_dataframe")
     if like is not None:
         outs = tuple(_core.asarray(o, like=like) for o in outs)
     return outs if nulls == "mask" else outs[0]
