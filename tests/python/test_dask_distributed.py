@@ -128,3 +128,6 @@ def test_dataframe_of_uneven_and_empty_partitions_on_the_workers(client):
         assert values.strides == expected[0].strides and values.tobytes("A") == expected[0].tobytes("A")
         np.testing.assert_array_equal(mask, expected[1])
         np.testing.assert_array_equal(mask, pdf.isna().to_numpy())
+        by_pandas = pdf.assign(t=pdf["t"].to_numpy().view("int64"), c=pdf["c"].cat.codes).to_numpy(
+            "float64", na_value=np.nan)
+        np.testing.assert_array_equal(values[~mask], by_pandas[~mask])
