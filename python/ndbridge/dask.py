@@ -6,7 +6,9 @@ import collections
 import concurrent.futures
 import itertools
 import math
+import os
 import sys
+import uuid
 import weakref
 from typing import Any, Iterator
 
@@ -216,6 +218,29 @@ class _Writer:
         self.write(self.outs, self.region, source, *self.args)
 
 
+# The outputs being filled through a distributed Client, by a token that the tasks carry instead of them:
+# a task that runs in this process (a worker thread of an in-process cluster) finds them here and writes
+# in place; anywhere else (a worker process, even one forked from this one) it does not, and its result
+# travels back.
+_OUTPUTS_FILLED: dict[str, tuple[int, tuple]] = {}
+
+
+class _WriterOrConverter:
+    """A distributed task: writes its source into its region when the outputs are in its process (then
+    returns None), else returns ``remote_convert(source, *args)`` to be written where they are."""
+
+    def __init__(self, token, region, local_write, remote_convert, args):
+        self.token, self.region, self.args = token, region, args
+        self.local_write, self.remote_convert = local_write, remote_convert
+
+    def __call__(self, source):
+        held = _OUTPUTS_FILLED.get(self.token)
+        if held is not None and held[0] == os.getpid():
+            self.local_write(held[1], self.region, source, *self.args)
+            return None
+        return self.remote_convert(source, *self.args)
+
+
 def _describe(collection):
     """A one-line name of a collection for messages (a frame's repr is a table)."""
     if isinstance(collection, da.Array):
@@ -229,15 +254,16 @@ def _fill(collection, outs, regions, sources, local_write, remote_convert, args,
     ``local_write(outs, region, source, *args)``, nothing is joined. Elsewhere the results travel, as
     ``remote_convert(source, *args)`` makes them (a tuple, one array per output). A distributed Client:
     results converted on the workers, written one by one as they arrive (the outputs plus the results in
-    flight). Other schedulers (processes): all converted results come back at once, then are written."""
+    flight), except that workers in this process write in place. Other schedulers (processes): all converted
+    results come back at once, then are written."""
     try:
         if _runs_in_process(collection):
             dask.compute(*[dask.delayed(_Writer(outs, r, local_write, args), pure=False)(s)
                            for r, s in zip(regions, sources)])
             return
-        converted = [dask.delayed(remote_convert, pure=True)(s, *args) for s in sources]
         client = _client_of(collection)
         if client is None:
+            converted = [dask.delayed(remote_convert, pure=True)(s, *args) for s in sources]
             results = list(dask.compute(*converted))
             for i, region in enumerate(regions):
                 _write_results(outs, region, results[i])
@@ -245,14 +271,22 @@ def _fill(collection, outs, regions, sources, local_write, remote_convert, args,
             return
         from distributed import as_completed
 
-        futures = client.compute(converted)
-        position = {f.key: i for i, f in enumerate(futures)}
+        token = uuid.uuid4().hex
+        tasks = [dask.delayed(_WriterOrConverter(token, r, local_write, remote_convert, args), pure=False)(s)
+                 for r, s in zip(regions, sources)]
+        _OUTPUTS_FILLED[token] = (os.getpid(), outs)
         try:
-            for future, result in as_completed(futures, with_results=True):
-                _write_results(outs, regions[position[future.key]], result)
-                del result
+            futures = client.compute(tasks)
+            position = {f.key: i for i, f in enumerate(futures)}
+            try:
+                for future, result in as_completed(futures, with_results=True):
+                    if result is not None:
+                        _write_results(outs, regions[position[future.key]], result)
+                    del result
+            finally:
+                client.cancel(futures)
         finally:
-            client.cancel(futures)
+            del _OUTPUTS_FILLED[token]
     except Exception as error:
         raise _with_note(error, f"ndbridge.{function}: computing the {len(sources)} parts of "
                          f"{_describe(collection)} failed; no result was made") from None

@@ -11,6 +11,7 @@ from ndbridge import _core, _frames
 
 dask = pytest.importorskip("dask")
 dd = pytest.importorskip("dask.dataframe")
+da = pytest.importorskip("dask.array")
 ndb_dask = pytest.importorskip("ndbridge.dask")
 from ndbridge.dask import _from_dask_dataframe  # noqa: E402
 
@@ -166,6 +167,32 @@ def test_threaded_path_makes_no_array_of_a_partition(monkeypatch, nulls):
     with dask.config.set(scheduler="threads"):
         _from_dask_dataframe(df, None, columns, "C", nulls, "codes", None, None, None, in_place=False)
     assert sorted(rows for rows, into, _ in writes.calls if rows > 0 and not into) == [1, 5, 17, 24]
+
+
+def test_a_cluster_of_threads_in_this_process_writes_in_place(monkeypatch):
+    # A distributed Client whose workers are threads of this process: the tasks find the output here and
+    # write their rows; nothing travels (a cluster of worker processes is in test_dask_distributed.py).
+    distributed = pytest.importorskip("distributed")
+    writes = _CountingWrites(_core._write_frame)
+    monkeypatch.setattr(_core, "_write_frame", writes)
+    pdf = _frame()
+    df = _uneven(pdf)
+    cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None)
+    with cluster, distributed.Client(cluster):
+        results = {name: ndb.from_dataframe(df, **CASES[name][0], order="F", like="numpy")
+                   for name in ("nullable_mask", "datetime_with_numbers")}
+        blocks = ndb.asarray(da.from_array(np.arange(60.0).reshape(12, 5), chunks=(5, 2)), dtype="float32",
+                             order="F", like="numpy")  # Dask arrays take the same way
+    written = [c for c in writes.calls if c[0] > 0]
+    assert sorted(rows for rows, _, _ in written) == [1, 1, 5, 5, 17, 17, 24, 24]
+    assert all(into for _, into, _ in written)
+    with dask.config.set(scheduler="threads"):
+        for name, result in results.items():
+            options, pandas_result = CASES[name]
+            _check(result, pdf, options, pandas_result, "F")
+            _same(result, ndb.from_dataframe(df, **options, order="F", like="numpy"))
+    assert blocks.flags["F_CONTIGUOUS"] and blocks.dtype == np.float32
+    np.testing.assert_array_equal(blocks, np.arange(60.0, dtype=np.float32).reshape(12, 5))
 
 
 # ---------------------------------------------------------------------------------------------- out= refused
