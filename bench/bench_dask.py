@@ -1,6 +1,7 @@
-"""Dask array -> one C float32 array: ndb.asarray against da.store into a preallocated NumPy output and
-against x.astype("float32").compute(), timed side by side in one process (median of repeats), with the peak
-resident memory of each above its starting point, sampled while it runs. Run: python bench/bench_dask.py
+"""Dask array -> one C float32 array: ndb.asarray against da.store into a preallocated NumPy output and against
+x.astype("float32").compute(), timed side by side in one process (median of repeats), with the peak resident
+memory of each above its starting point, sampled while it runs; then the same values as a Dask DataFrame.
+Run: python bench/bench_dask.py
 """
 import argparse
 import gc
@@ -115,14 +116,20 @@ def main():
 
 
 def frames(source, partitions, repeat):
-    """The same values as a Dask DataFrame of float64 columns, to a C float32 array."""
+    """The same values as a Dask DataFrame of float64 columns, to a C float32 array: each partition written
+    straight into its rows (the threaded scheduler's path), against the path through one temporary array per
+    partition (what schedulers in other processes do, and what this one did before) and Dask's own ways."""
     import dask.dataframe as dd
     import pandas as pd
+
+    from ndbridge.dask import _from_dask_dataframe
 
     df = dd.from_pandas(pd.DataFrame(source, columns=[f"c{i}" for i in range(source.shape[1])]),
                         npartitions=partitions)
     ways = {
         "ndb.from_dataframe(df, dtype='float32')": lambda: ndb.from_dataframe(df, dtype="float32"),
+        "  the same through a temporary per partition":
+            lambda: _from_dask_dataframe(df, "float32", None, "C", None, "codes", None, None, None, in_place=False),
         "df.to_dask_array(lengths=True).astype('float32').compute()":
             lambda: df.to_dask_array(lengths=True).astype("float32").compute(),
         "df.compute().to_numpy('float32')": lambda: df.compute().to_numpy("float32"),
@@ -139,7 +146,9 @@ def frames(source, partitions, repeat):
             times[name].append(time.perf_counter() - t0)
     seconds = {name: statistics.median(t) for name, t in times.items()}
     base = seconds["ndb.from_dataframe(df, dtype='float32')"]
-    print(f"\nDask DataFrame, {partitions} partitions{'':<20}{'ms':>9}{'ndb / this':>12}")
+    part_bytes = -(-source.shape[0] // partitions) * source.shape[1] * 4
+    print(f"\nDask DataFrame, {partitions} partitions of {part_bytes / 2**20:.0f} MiB as float32, median of "
+          f"{repeat}{'':<7}{'ms':>9}{'ndb / this':>12}")
     for name, s in seconds.items():
         print(f"{name:<60}{s * 1e3:>9.1f}{base / s:>12.2f}")
 

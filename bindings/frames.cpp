@@ -1,6 +1,8 @@
 // Frames in the binding: the fused column write that ndbridge._frames (the pandas reader) hands its
 // columns to, and asarray's route for pandas objects. The reader decides which arrays describe each
 // column; this file turns them into core ColumnSources and runs write_columns without the GIL.
+#include <algorithm>
+#include <cstdio>
 #include <memory>
 #include <string>
 #include <vector>
@@ -10,6 +12,7 @@
 
 #include "common.h"
 #include "ndbridge/frame.h"
+#include "ndbridge/layout.h"
 
 namespace ndbridge::python {
 namespace {
@@ -99,22 +102,134 @@ void append_column(nb::handle spec, std::int64_t column, std::vector<Array>& kee
     out.push_back(std::move(s));
 }
 
-// _write_frame(columns, dtype, rows, one_dimensional, order, nulls, fill, want_mask) -> (values, mask | None)
+// out= / mask_out= of _write_frame: memory the caller owns (ndbridge.dask passes each partition's rows of
+// its one output). Written as given, never cast or reshaped, so every rule is checked here, and by the pass
+// (policy, dtypes) before its first write: when _write_frame raises, out and mask_out are as they were.
+Array given_output(nb::handle given, const char* role, DType dtype, std::int64_t rows, std::int64_t width,
+                   bool one_dimensional) {
+    Array a;
+    if (nb::isinstance<Array>(given))
+        a = nb::cast<Array>(given);
+    else if (probe(given).kind == Kind::numpy_array)
+        a = read_numpy(given);
+    else
+        fail(ErrorKind::type, role, " must be an ndb.Array or a numpy.ndarray, not ", py_type_name(given));
+    if (a.dtype() != dtype)
+        fail(ErrorKind::type, role, " has dtype ", describe(a.dtype()), ", the result ", describe(dtype), " (", role,
+             " is written as it is, never cast)");
+    Dims want{rows};
+    if (!one_dimensional) want.push_back(width);
+    if (a.shape() != want)
+        fail(ErrorKind::value, role, " has shape ", shape_string(a.shape()), ", the result ", shape_string(want),
+             one_dimensional ? " (rows)" : " (rows x columns)");
+    if (a.readonly()) fail(ErrorKind::value, role, " is read-only");
+    if (!a.device().host_accessible())
+        fail(ErrorKind::value, role, " is on device ", to_string(a.device()), "; frames are written in host memory");
+    for (int axis = 0; axis < a.ndim(); ++axis)
+        if (a.shape()[static_cast<std::size_t>(axis)] > 1 && a.strides()[static_cast<std::size_t>(axis)] == 0)
+            fail(ErrorKind::value, role, " has stride 0 on axis ", axis, " (a broadcast view): its elements alias");
+    return one_dimensional ? a.expand_dims(1) : a;
+}
+
+struct ByteRange {
+    std::uintptr_t low, high;
+};
+
+bool ranges_meet(ByteRange a, ByteRange b) { return a.low < b.high && b.low < a.high; }
+
+std::string address(std::uintptr_t p) {
+    char text[2 + 2 * sizeof p + 1];
+    std::snprintf(text, sizeof text, "0x%llx", static_cast<unsigned long long>(p));
+    return text;
+}
+
+ByteRange range_of(const Array& a) {
+    const ByteExtent e = byte_extent(a.shape(), a.strides(), a.itemsize());
+    const auto base = reinterpret_cast<std::uintptr_t>(a.data());
+    return {base + static_cast<std::uintptr_t>(e.low), base + static_cast<std::uintptr_t>(e.high)};
+}
+
+// Refuses an output whose bytes a column is read from: the pass reads a column while writing other
+// columns' rows, so the result would depend on the order of the work.
+void check_apart(const Array& written, const char* role, std::span<const ColumnSource> sources) {
+    if (written.size() == 0) return;
+    const ByteRange w = range_of(written);
+    const auto refuse = [&](const ColumnSource& s, const char* what, const std::byte* lo, const std::byte* hi) {
+        const ByteRange r{reinterpret_cast<std::uintptr_t>(lo), reinterpret_cast<std::uintptr_t>(hi)};
+        if (ranges_meet(w, r))
+            fail(ErrorKind::value, role, " overlaps the ", what, " of column '", s.name, "' (", role, " spans bytes [",
+                 address(w.low), ", ", address(w.high), "), the column [", address(r.low), ", ", address(r.high),
+                 ")); ", role, " must not share memory with the columns written into it");
+    };
+    for (const ColumnSource& s : sources) {
+        if (s.length == 0) continue;
+        const std::int64_t last = (s.length - 1) * s.stride;
+        const std::byte* lo = s.data + std::min<std::int64_t>(0, last);
+        refuse(s, "values", lo, s.data + std::max<std::int64_t>(0, last) + s.dtype.itemsize());
+        if (s.missing_bytes != nullptr) {
+            const auto* m = reinterpret_cast<const std::byte*>(s.missing_bytes);
+            refuse(s, "missing-value mask", m, m + s.length);
+        }
+        if (s.validity_bits != nullptr) {
+            const auto* v = reinterpret_cast<const std::byte*>(s.validity_bits);
+            refuse(s, "validity bitmap", v + s.validity_bit_offset / 8, v + (s.validity_bit_offset + s.length + 7) / 8);
+        }
+    }
+}
+
+// The spec list as the core's sources, with the arrays that hold their memory (`keep`) and the bytes the
+// pass moves.
+std::int64_t column_sources(nb::list columns, DType to, std::vector<Array>& keep, std::vector<ColumnSource>& sources) {
+    keep.reserve(2 * columns.size());
+    sources.reserve(columns.size());
+    std::int64_t bytes = 0;
+    for (std::size_t k = 0; k < columns.size(); ++k)
+        append_column(columns[k], static_cast<std::int64_t>(k), keep, sources);
+    for (const ColumnSource& s : sources) bytes += s.length * (s.dtype.itemsize() + to.itemsize());
+    return bytes;
+}
+
+// _write_frame with out= (and mask_out= for nulls="mask"): the columns written into the caller's memory.
+nb::tuple write_frame_into(nb::list columns, nb::handle dtype, std::int64_t rows, bool one_dimensional,
+                           nb::handle nulls, double fill, bool want_mask, nb::handle out_given, nb::handle mask_given) {
+    const DType to = dtype_from_object(dtype);
+    const NullOptions policy = parse_nulls(nulls, fill);
+    if (want_mask != !mask_given.is_none())
+        fail(ErrorKind::value, want_mask ? "nulls='mask' with out= needs mask_out= for the mask"
+                                         : "mask_out= is given, but nulls is not 'mask'");
+    const auto width = static_cast<std::int64_t>(columns.size());
+    const Array out = given_output(out_given, "out", to, rows, width, one_dimensional);
+    std::optional<Array> mask;
+    if (want_mask) {
+        mask = given_output(mask_given, "mask_out", DType(ScalarType::bool_), rows, width, one_dimensional);
+        if (out.size() != 0 && ranges_meet(range_of(out), range_of(*mask)))
+            fail(ErrorKind::value, "mask_out overlaps out; the values and the mask need memory of their own");
+    }
+    std::vector<Array> keep;
+    std::vector<ColumnSource> sources;
+    const std::int64_t bytes = column_sources(columns, to, keep, sources);
+    check_apart(out, "out", sources);
+    if (mask) check_apart(*mask, "mask_out", sources);
+    copying(bytes, [&] { write_columns(sources, policy, out, mask ? &*mask : nullptr); });
+    return nb::make_tuple(out_given, want_mask ? nb::borrow(mask_given) : nb::none());
+}
+
+// _write_frame(columns, dtype, rows, one_dimensional, order, nulls, fill, want_mask, out=None, mask_out=None)
+// -> (values, mask | None): new arrays, or out and mask_out themselves when given.
 nb::tuple write_frame(nb::list columns, nb::handle dtype, std::int64_t rows, bool one_dimensional, nb::handle order,
-                      nb::handle nulls, double fill, bool want_mask) {
+                      nb::handle nulls, double fill, bool want_mask, nb::handle out_given, nb::handle mask_given) {
     return named("from_dataframe", [&] {
+        if (!out_given.is_none())
+            return write_frame_into(columns, dtype, rows, one_dimensional, nulls, fill, want_mask, out_given,
+                                    mask_given);
+        if (!mask_given.is_none()) fail(ErrorKind::value, "mask_out= is given without out=");
         const DType to = dtype_from_object(dtype);
         MemoryOrder layout = parse_order(order);
         if (layout != MemoryOrder::F) layout = MemoryOrder::C;  // new memory: K and A have no source order here
         const NullOptions policy = parse_nulls(nulls, fill);
         std::vector<Array> keep;
-        keep.reserve(2 * columns.size());
         std::vector<ColumnSource> sources;
-        sources.reserve(columns.size());
-        std::int64_t bytes = 0;
-        for (std::size_t k = 0; k < columns.size(); ++k)
-            append_column(columns[k], static_cast<std::int64_t>(k), keep, sources);
-        for (const ColumnSource& s : sources) bytes += s.length * (s.dtype.itemsize() + to.itemsize());
+        const std::int64_t bytes = column_sources(columns, to, keep, sources);
         const Dims shape{rows, static_cast<std::int64_t>(columns.size())};
         Array out = Array::empty(to, shape, layout);
         std::optional<Array> mask;
@@ -151,8 +266,9 @@ void bind_frames(nb::module_& m) {
           "Arrow data read for from_dataframe: (holder, rows, tabular, [(name, dtype, dictionary, Arrow type)]).");
     m.def("_write_frame", &write_frame, nb::arg("columns"), nb::arg("dtype"), nb::arg("rows"),
           nb::arg("one_dimensional"), nb::arg("order"), nb::arg("nulls").none(), nb::arg("fill"), nb::arg("want_mask"),
+          nb::arg("out").none() = nb::none(), nb::arg("mask_out").none() = nb::none(),
           "The fused column pass (ndbridge._frames' back end): every column spec cast, null-handled and written "
-          "into its place in one new array.");
+          "into its place in one new array, or into out= (and mask_out=), checked before anything is written.");
 }
 
 }  // namespace ndbridge::python

@@ -338,6 +338,13 @@ def _convert(data, dtype, columns, order, nulls, categorical, datetime_unit, cop
         return values, mask, False
     if copy is False:
         raise _core.CopyError(f"from_dataframe: {blocker}, so the result needs a copy; copy=False forbids it")
+    values, mask = _core._write_frame(_column_specs(cols, count_unit), out, rows, one_dimensional, order, policy,
+                                      fill, policy == "mask")
+    return values, mask, True
+
+
+def _column_specs(cols, count_unit):
+    """The chosen columns as the column pass's specs (bindings/frames.cpp says what each field is)."""
     specs = []
     for c in cols:
         unit = count_unit if c.dtype.kind in "mM" else None
@@ -345,8 +352,19 @@ def _convert(data, dtype, columns, order, nulls, categorical, datetime_unit, cop
             specs.append((str(c.name), c.values, c.row, None, False, unit))
         else:
             specs.append((str(c.name), c.values, c.mask, c.sentinel, c.nan, unit))
-    values, mask = _core._write_frame(specs, out, rows, one_dimensional, order, policy, fill, policy == "mask")
-    return values, mask, True
+    return specs
+
+
+def _write_into(data, out, mask_out, dtype, columns, nulls, categorical, datetime_unit):
+    """from_dataframe of a pandas frame or Series written into ``out`` (and ``mask_out`` under nulls="mask"):
+    a caller's memory of exactly the result's dtype and shape (ndbridge.dask passes a partition's rows of its
+    one output). Never shares, never allocates a result; when it raises, ``out`` and ``mask_out`` are as they
+    were."""
+    policy, fill = _parse_nulls(nulls)
+    cols, rows, one_dimensional = _columns_of(data, columns, categorical, policy)
+    result, count_unit = _result_dtype(cols, dtype, datetime_unit)
+    _core._write_frame(_column_specs(cols, count_unit), result, rows, one_dimensional, "C", policy, fill,
+                       policy == "mask", out=out, mask_out=mask_out)
 
 
 def _asarray_pandas(obj, dtype, copy, order):

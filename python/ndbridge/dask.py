@@ -6,7 +6,9 @@ import collections
 import concurrent.futures
 import itertools
 import math
+import os
 import sys
+import uuid
 import weakref
 from typing import Any, Iterator
 
@@ -186,7 +188,7 @@ def _materialize_array(x, dtype, order):
     if out.size != 0:
         # In this process the blocks go straight into the output (the write casts); elsewhere they are
         # converted where they are computed, so only the converted bytes travel.
-        _fill(x, (out,), list(_regions(chunks)), x.to_delayed().ravel().tolist(), None, _converted_block,
+        _fill(x, (out,), list(_regions(chunks)), x.to_delayed().ravel().tolist(), _write_block_into, _converted_block,
               (_dtype_spelling(dtype),), "asarray")
     return out
 
@@ -195,21 +197,48 @@ def _converted_block(block, dtype):
     return (_convert_block(block, dtype, "numpy"),)
 
 
+def _write_block_into(outs, region, block, dtype):
+    _write_block(outs[0], region, block)  # the write casts to the output's dtype
+
+
 def _write_results(outs, region, results):
     for out, result in zip(outs, results):
         _write_block(out, region, result)
 
 
 class _Writer:
-    """The task that writes one source into its region of the outputs. One object, so that Dask does not
-    walk the outputs, the region and the options as possible collections for every block."""
+    """The task that writes one source into its region of the outputs, by ``write(outs, region, source,
+    *args)``. One object, so that Dask does not walk the outputs, the region and the options as possible
+    collections for every block."""
 
-    def __init__(self, outs, region, convert, args):
-        self.outs, self.region, self.convert, self.args = outs, region, convert, args
+    def __init__(self, outs, region, write, args):
+        self.outs, self.region, self.write, self.args = outs, region, write, args
 
     def __call__(self, source):
-        results = (source,) if self.convert is None else self.convert(source, *self.args)
-        _write_results(self.outs, self.region, results)
+        self.write(self.outs, self.region, source, *self.args)
+
+
+# The outputs being filled through a distributed Client, by a token that the tasks carry instead of them:
+# a task that runs in this process (a worker thread of an in-process cluster) finds them here and writes
+# in place; anywhere else (a worker process, even one forked from this one) it does not, and its result
+# travels back.
+_OUTPUTS_FILLED: dict[str, tuple[int, tuple]] = {}
+
+
+class _WriterOrConverter:
+    """A distributed task: writes its source into its region when the outputs are in its process (then
+    returns None), else returns ``remote_convert(source, *args)`` to be written where they are."""
+
+    def __init__(self, token, region, local_write, remote_convert, args):
+        self.token, self.region, self.args = token, region, args
+        self.local_write, self.remote_convert = local_write, remote_convert
+
+    def __call__(self, source):
+        held = _OUTPUTS_FILLED.get(self.token)
+        if held is not None and held[0] == os.getpid():
+            self.local_write(held[1], self.region, source, *self.args)
+            return None
+        return self.remote_convert(source, *self.args)
 
 
 def _describe(collection):
@@ -219,20 +248,22 @@ def _describe(collection):
     return f"a Dask {type(collection).__name__} of {collection.npartitions} partitions"
 
 
-def _fill(collection, outs, regions, sources, local_convert, remote_convert, args, function):
-    """Computes every source (a block, a partition) on the active scheduler and writes what
-    ``convert(source, *args)`` makes of it (a tuple, one array per output) into ``region`` of each output.
-    Schedulers in this process: each task writes its own result, nothing is joined. A distributed Client:
+def _fill(collection, outs, regions, sources, local_write, remote_convert, args, function):
+    """Computes every source (a block, a partition) on the active scheduler and writes it into ``region`` of
+    each output. Schedulers in this process share the outputs' memory: each task writes its own source by
+    ``local_write(outs, region, source, *args)``, nothing is joined. Elsewhere the results travel, as
+    ``remote_convert(source, *args)`` makes them (a tuple, one array per output). A distributed Client:
     results converted on the workers, written one by one as they arrive (the outputs plus the results in
-    flight). Other schedulers (processes): all converted results come back at once, then are written."""
+    flight), except that workers in this process write in place. Other schedulers (processes): all converted
+    results come back at once, then are written."""
     try:
         if _runs_in_process(collection):
-            dask.compute(*[dask.delayed(_Writer(outs, r, local_convert, args), pure=False)(s)
+            dask.compute(*[dask.delayed(_Writer(outs, r, local_write, args), pure=False)(s)
                            for r, s in zip(regions, sources)])
             return
-        converted = [dask.delayed(remote_convert, pure=True)(s, *args) for s in sources]
         client = _client_of(collection)
         if client is None:
+            converted = [dask.delayed(remote_convert, pure=True)(s, *args) for s in sources]
             results = list(dask.compute(*converted))
             for i, region in enumerate(regions):
                 _write_results(outs, region, results[i])
@@ -240,14 +271,22 @@ def _fill(collection, outs, regions, sources, local_convert, remote_convert, arg
             return
         from distributed import as_completed
 
-        futures = client.compute(converted)
-        position = {f.key: i for i, f in enumerate(futures)}
+        token = uuid.uuid4().hex
+        tasks = [dask.delayed(_WriterOrConverter(token, r, local_write, remote_convert, args), pure=False)(s)
+                 for r, s in zip(regions, sources)]
+        _OUTPUTS_FILLED[token] = (os.getpid(), outs)
         try:
-            for future, result in as_completed(futures, with_results=True):
-                _write_results(outs, regions[position[future.key]], result)
-                del result
+            futures = client.compute(tasks)
+            position = {f.key: i for i, f in enumerate(futures)}
+            try:
+                for future, result in as_completed(futures, with_results=True):
+                    if result is not None:
+                        _write_results(outs, regions[position[future.key]], result)
+                    del result
+            finally:
+                client.cancel(futures)
         finally:
-            client.cancel(futures)
+            del _OUTPUTS_FILLED[token]
     except Exception as error:
         raise _with_note(error, f"ndbridge.{function}: computing the {len(sources)} parts of "
                          f"{_describe(collection)} failed; no result was made") from None
@@ -272,6 +311,15 @@ class _FrameOptions:
                                 categorical=self.categorical, datetime_unit=self.datetime_unit, like="numpy")
         return result if self.nulls == "mask" else (result, None)
 
+    def write_into(self, partition, outs, region):
+        """One pandas partition written by the frames path straight into ``region`` of the outputs (values,
+        and the mask under nulls="mask"), with no array of the partition's size made on the way."""
+        from ._frames import _write_into
+
+        mask = outs[1][region] if len(outs) > 1 else None
+        _write_into(partition, outs[0][region], mask, self.dtype, self.columns, self.nulls, self.categorical,
+                    self.datetime_unit)
+
 
 def _frame_plan(df, dtype, columns, nulls, categorical, datetime_unit):
     """(options, result dtype, width or None for a Series): the frames path run on the frame's meta, an
@@ -283,25 +331,36 @@ def _frame_plan(df, dtype, columns, nulls, categorical, datetime_unit):
     return options, _core.dtype(empty.dtype), (None if empty.ndim == 1 else empty.shape[1])
 
 
-def _partition_lengths(df):
+def _partition_lengths(partitions):
     """Each partition's row count, computed once on the active scheduler (only the counts travel)."""
-    return [int(n) for n in dask.compute(*[dask.delayed(len, pure=True)(p) for p in df.to_delayed()])]
+    return [int(n) for n in dask.compute(*[dask.delayed(len, pure=True)(p) for p in partitions])]
 
 
 def _converted_partition(partition, options):
     return options.convert(partition)
 
 
-def _from_dask_dataframe(df, dtype, columns, order, nulls, categorical, datetime_unit, copy, like):
+def _write_partition_into(outs, region, partition, options):
+    options.write_into(partition, outs, region)
+
+
+def _write_converted_partition(outs, region, partition, options):
+    _write_results(outs, region, options.convert(partition))
+
+
+def _from_dask_dataframe(df, dtype, columns, order, nulls, categorical, datetime_unit, copy, like, in_place=True):
     """ndb.from_dataframe of a Dask DataFrame or Series: one output (and mask) allocated once, each partition
-    converted by the frames path and written into its rows."""
+    converted by the frames path into its rows: straight into them on schedulers that share this process's
+    memory; else (and with ``in_place=False``, the path the tests and the benchmark compare with) into a
+    new array that is then copied there."""
     if copy is False:
         raise _core.CopyError(f"from_dataframe: a {type(df).__name__} is a lazy Dask collection: its values exist "
                               "only once computed, so they are always copied; copy=False forbids that")
     if not isinstance(order, str) or order.upper() not in ("C", "F", "K", "A"):
         raise ValueError(f"from_dataframe: order must be 'K', 'A', 'C' or 'F', not {order!r}")
     options, result_dtype, width = _frame_plan(df, dtype, columns, nulls, categorical, datetime_unit)
-    lengths = _partition_lengths(df)
+    partitions = df.to_delayed()  # once: each call optimizes the whole graph again
+    lengths = _partition_lengths(partitions)
     shape = (sum(lengths),) if width is None else (sum(lengths), width)
     layout = "F" if order.upper() == "F" else "C"
     outs = (_core._empty(shape, result_dtype, layout),)
@@ -310,8 +369,8 @@ def _from_dask_dataframe(df, dtype, columns, order, nulls, categorical, datetime
     bounds = np.cumsum([0] + lengths).tolist()
     regions = [(slice(a, b),) for a, b in zip(bounds, bounds[1:])]
     if outs[0].size != 0:
-        _fill(df, outs, regions, df.to_delayed(), _converted_partition, _converted_partition, (options,),
-              "from_dataframe")
+        local_write = _write_partition_into if in_place else _write_converted_partition
+        _fill(df, outs, regions, partitions, local_write, _converted_partition, (options,), "from_dataframe")
     if like is not None:
         outs = tuple(_core.asarray(o, like=like) for o in outs)
     return outs if nulls == "mask" else outs[0]

@@ -108,3 +108,26 @@ def test_dataframe_partitions_converted_on_the_workers(client):
     expected = _threaded(lambda: ndb.from_dataframe(df, dtype="float32", nulls="mask", like="numpy"))
     assert values.tobytes() == expected[0].tobytes() and np.array_equal(mask, expected[1])
     assert mask.sum() == 6
+
+
+def test_dataframe_of_uneven_and_empty_partitions_on_the_workers(client):
+    # The workers share no memory with the output, so their converted partitions travel back; the result
+    # equals the threaded scheduler's, where each partition is written straight into its rows.
+    pd = pytest.importorskip("pandas")
+    dd = pytest.importorskip("dask.dataframe")
+    k = np.arange(40)
+    pdf = pd.DataFrame({"t": pd.Timestamp("2020-01-01") + pd.to_timedelta(k, unit="h"), "f": _source((40,)),
+                        "c": pd.Categorical(np.array(["x", None, "y"], dtype=object)[k % 3]),
+                        "n": pd.array([None if j % 7 == 0 else j for j in k], dtype="Float64")})
+    cuts = [0, 0, 9, 10, 10, 40]
+    df = dd.from_delayed([dask.delayed(pdf.iloc[a:b]) for a, b in zip(cuts, cuts[1:])], meta=pdf.iloc[:0],
+                         verify_meta=False)
+    for order in ("C", "F"):
+        values, mask = ndb.from_dataframe(df, nulls="mask", order=order, like="numpy")
+        expected = _threaded(lambda: ndb.from_dataframe(df, nulls="mask", order=order, like="numpy"))
+        assert values.strides == expected[0].strides and values.tobytes("A") == expected[0].tobytes("A")
+        np.testing.assert_array_equal(mask, expected[1])
+        np.testing.assert_array_equal(mask, pdf.isna().to_numpy())
+        by_pandas = pdf.assign(t=pdf["t"].to_numpy().view("int64"), c=pdf["c"].cat.codes).to_numpy(
+            "float64", na_value=np.nan)
+        np.testing.assert_array_equal(values[~mask], by_pandas[~mask])
