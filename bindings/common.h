@@ -31,6 +31,8 @@ namespace nb = nanobind;
 
 /// ndb.CopyError (a subclass of both ValueError and BufferError); set up by the module.
 extern PyObject* copy_error_type;
+/// The Python exception of a core error kind: the one table.
+PyObject* exception_for(ErrorKind kind);
 
 /// Runs an entry point's body and puts the user-facing function's name in front of every core error
 /// it raises ("asarray: ..."): the core and the readers never name a caller, so the name is written
@@ -209,12 +211,18 @@ Array view_of(nb::handle obj, const Probe& p, const ConversionRequest& req, bool
 nb::object convert_object(nb::handle obj, ConversionRequest req, Target target, bool requires_grad);
 /// The same pipeline into a core Array (what __setitem__ assigns from).
 Array to_array(nb::handle obj, const ConversionRequest& req);
+/// Sets the Python error for the C++ exception being handled (core errors by their kind, Python errors
+/// restored, nanobind's exceptions by their type): for builtins that are not nanobind functions.
+void set_python_error_from_exception() noexcept;
 
 // ---------------------------------------------------------------------------------------------- targets.cpp
 
 /// like=: None, 'ndbridge', 'numpy', 'torch', 'jax', one of those modules, or an array (or array
 /// type) of one. Error(value) naming the object otherwise.
 Target parse_like(nb::handle like);
+/// like= spelled None or as one of the strings 'torch', 'numpy', 'ndbridge', 'jax' (interned strings
+/// compared by address first); nullopt for every other spelling, which parse_like reads.
+std::optional<Target> like_target_fast(nb::handle like) noexcept;
 /// The library like= names: the string itself, or the top-level package of a module, type or object.
 std::string library_of(nb::handle like);
 /// What the target can hold without a copy (the share-or-copy rule reads this).

@@ -153,6 +153,32 @@ std::string library_of(nb::handle like) {
     return name;
 }
 
+std::optional<Target> like_target_fast(nb::handle like) noexcept {
+    if (like.is_none()) return Target::ndbridge;
+    if (!PyUnicode_CheckExact(like.ptr())) return std::nullopt;
+    struct Name {
+        const char* text;
+        Target target;
+        PyObject* interned;
+    };
+    static Name names[] = {{"torch", Target::torch, nullptr},
+                           {"numpy", Target::numpy, nullptr},
+                           {"ndbridge", Target::ndbridge, nullptr},
+                           {"jax", Target::jax, nullptr}};
+    static const bool ready = [] {
+        for (Name& n : names) n.interned = PyUnicode_InternFromString(n.text);
+        PyErr_Clear();
+        return true;
+    }();
+    (void)ready;
+    for (const Name& n : names)
+        if (n.interned == like.ptr()) return n.target;
+    for (const Name& n : names)  // a string made at run time: equal text, another object
+        if (n.interned != nullptr && PyUnicode_Compare(n.interned, like.ptr()) == 0) return n.target;
+    PyErr_Clear();
+    return std::nullopt;
+}
+
 Target parse_like(nb::handle like) {
     if (like.is_none()) return Target::ndbridge;
     const std::string name = library_of(like);
