@@ -190,6 +190,11 @@ Array import_capsule(nb::handle capsule);
 /// Imports a DLPack producer (its C exchange API when `p.api` is set, else its __dlpack__); `fresh`
 /// tells that the producer copied (a device move, or torch's lazy bits resolved).
 Array read_dlpack_producer(nb::handle obj, const Probe& p, const ConversionRequest& req, bool& fresh);
+/// An exact torch.Tensor's DLPack export (PyTorch's exchange API) when the per-call fast paths may use it
+/// as it is: no lazy conjugate/negative bit, and already pinned against resizing. nullptr for anything
+/// else (other types, lazy bits, a first conversion, a failed export): the general path then decides.
+/// The caller owns the result (its deleter).
+DLManagedTensorVersioned* export_plain_tensor(nb::handle obj);
 
 // ---------------------------------------------------------------------------------------------- sequence_reader.cpp
 
@@ -234,6 +239,12 @@ struct ViewIdentity {
     bool operator==(const ViewIdentity&) const = default;
 };
 inline ViewIdentity identity_of(const Array& a) noexcept { return {a.data(), a.owner().get()}; }
+/// Per-call fast paths of a default request (docs/decisions.md, "Per-call fast paths"): an exact ndarray
+/// as a torch tensor, an exact torch.Tensor as an ndarray, straight through DLPack without an ndb.Array
+/// in between. Each gives exactly what convert_object gives, or an invalid object when its input is not
+/// one it takes as it is (the caller then runs convert_object).
+nb::object torch_from_exact_ndarray(nb::handle obj);
+nb::object numpy_from_plain_tensor(nb::handle obj);
 /// `a` as the target's array, sharing its memory (`a` already satisfies the target's traits).
 /// `source`/`source_view`: the object converted and the identity of its view (nullptr for data that
 /// was read, not viewed); an unchanged ndb.Array or NumPy ndarray is handed back as itself, as
@@ -258,6 +269,8 @@ nb::object dlpack_export(nb::handle self, nb::handle stream, nb::handle max_vers
                          nb::handle copy);
 /// Array.__array_interface__ (AttributeError for types NumPy has no typestr for and device memory).
 nb::object array_interface(const Array& a);
+/// Array.__dlpack__ and __dlpack_device__ as CPython method descriptors of `array_type` (ndb.Array).
+void bind_dlpack_methods(nb::handle array_type);
 /// The capsule that Array's type publishes as __dlpack_c_exchange_api__.
 nb::object exchange_api_capsule();
 /// How often a consumer called that table (for tests).

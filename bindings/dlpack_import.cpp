@@ -134,11 +134,12 @@ PyObject* pinned_at_name() {
     return name;
 }
 
-// Whether the tensor object remembers being pinned at the data address `a` views (see below).
-bool pinned_already(nb::handle tensor, const Array& a) {
-    const auto address = static_cast<unsigned long long>(reinterpret_cast<std::uintptr_t>(a.data()));
+// Whether the tensor object remembers being pinned at `address` (see below).
+bool pinned_already(nb::handle tensor, const std::byte* address) {
     nb::object memo = nb::steal(PyObject_GetAttr(tensor.ptr(), pinned_at_name()));
-    const bool same = memo.is_valid() && PyLong_Check(memo.ptr()) && PyLong_AsUnsignedLongLong(memo.ptr()) == address;
+    const bool same = memo.is_valid() && PyLong_Check(memo.ptr()) &&
+                      PyLong_AsUnsignedLongLong(memo.ptr()) ==
+                          static_cast<unsigned long long>(reinterpret_cast<std::uintptr_t>(address));
     PyErr_Clear();
     return same;
 }
@@ -159,7 +160,7 @@ void pin_torch_storage(nb::handle original, nb::handle source, const Array& a) {
     static PyObject* tensor_type = nullptr;  // torch.Tensor, kept for the life of the process
     if (tensor_type == nullptr) tensor_type = torch.attr("Tensor").inc_ref().ptr();
     if (!PyObject_TypeCheck(source.ptr(), reinterpret_cast<PyTypeObject*>(tensor_type))) return;
-    if (pinned_already(original, a)) return;
+    if (pinned_already(original, a.data())) return;
     const auto address = static_cast<unsigned long long>(reinterpret_cast<std::uintptr_t>(a.data()));
     nb::object as_numpy = nb::steal(PyObject_CallMethodNoArgs(source.ptr(), numpy));
     if (!as_numpy.is_valid()) {  // a dtype NumPy lacks: the same bytes as integers, the same storage
@@ -251,34 +252,57 @@ PyTypeObject* exact_tensor_type() {
     return reinterpret_cast<PyTypeObject*>(tensor_type);
 }
 
-// The per-call fast path for an exact torch.Tensor on its own device, already pinned: one exchange-API
-// export and one test of the lazy negative bit (the conjugate bit exists only on complex tensors),
-// instead of plain_tensor's three calls. Autograd tracking needs no detach here: the exchange API exports
-// the data of a tensor that requires grad as it is, the same memory a detached view has. Anything else
-// (a lazy bit, a first conversion that must pin, an export that fails) returns nothing and takes the
-// general path, which decides, copies or explains.
-std::optional<Array> exact_tensor_view(nb::handle obj, const Probe& p) {
-    if (p.kind != Kind::exchange_api || Py_TYPE(obj.ptr()) != exact_tensor_type()) return std::nullopt;
-    DLManagedTensorVersioned* out = nullptr;
-    if (p.api->managed_tensor_from_py_object_no_sync(obj.ptr(), &out) != 0) {
-        PyErr_Clear();
-        return std::nullopt;
-    }
-    Array a = import_dlpack(out);
+// Whether the tensor's lazy negative bit is set, or its conjugate bit (which exists only on complex
+// tensors, so real ones skip that call).
+bool has_lazy_bit(nb::handle tensor, const DLDataType& dtype) {
     static PyObject* const is_neg = interned("is_neg");
     static PyObject* const is_conj = interned("is_conj");
-    if (method_says_true(obj, is_neg) || (a.dtype().is_complex() && method_says_true(obj, is_conj)))
-        return std::nullopt;
-    if (a.size() != 0 && a.device().is_cpu() && !pinned_already(obj, a)) return std::nullopt;
-    return a;
+    return method_says_true(tensor, is_neg) || (dtype.code == kDLComplex && method_says_true(tensor, is_conj));
+}
+
+// Whether pinned_already holds for the tensor's export `t` (empty and device tensors are never pinned).
+bool export_pinned(nb::handle tensor, const DLManagedTensorVersioned& t) {
+    const DLTensor& d = t.dl_tensor;
+    std::int64_t size = 1;
+    for (std::int32_t i = 0; i < d.ndim; ++i) size *= d.shape[i];
+    if (size == 0 || d.device.device_type != kDLCPU) return true;
+    return pinned_already(tensor, static_cast<const std::byte*>(d.data) + d.byte_offset);
 }
 
 }  // namespace
 
+// The per-call fast path for an exact torch.Tensor (docs/decisions.md, "Per-call fast paths"): one
+// exchange-API export and one test of the lazy negative bit, instead of plain_tensor's three calls.
+// Autograd tracking needs no detach here: the exchange API exports the data of a tensor that requires
+// grad as it is, the memory a detached view has. Anything else (a lazy bit, a first conversion that must
+// pin, an export that fails) gives nullptr, and the general path decides, copies or explains.
+DLManagedTensorVersioned* export_plain_tensor(nb::handle obj) {
+    PyTypeObject* type = exact_tensor_type();
+    if (type == nullptr || Py_TYPE(obj.ptr()) != type) return nullptr;
+    static const DLPackExchangeAPI* const api = exchange_api_of(type);
+    if (api == nullptr) return nullptr;
+    DLManagedTensorVersioned* out = nullptr;
+    int status = -1;
+    try {
+        status = api->managed_tensor_from_py_object_no_sync(obj.ptr(), &out);
+    } catch (...) {  // PyTorch's table lets C++ exceptions out (quantized tensors): the general path explains
+        status = -1;
+    }
+    if (status != 0 || out == nullptr) {
+        PyErr_Clear();
+        return nullptr;
+    }
+    if (out->version.major == NDBRIDGE_DLPACK_MAJOR_VERSION && !has_lazy_bit(obj, out->dl_tensor.dtype) &&
+        export_pinned(obj, *out))
+        return out;
+    if (out->deleter != nullptr) out->deleter(out);
+    return nullptr;
+}
+
 Array read_dlpack_producer(nb::handle obj, const Probe& p, const ConversionRequest& req, bool& fresh) {
     fresh = false;
-    if (!req.device) {
-        if (std::optional<Array> a = exact_tensor_view(obj, p)) return std::move(*a);
+    if (!req.device && p.kind == Kind::exchange_api) {
+        if (DLManagedTensorVersioned* plain = export_plain_tensor(obj)) return import_dlpack(plain);
     }
     nb::object source = plain_tensor(obj, req.copy, fresh);
     if (req.device) {

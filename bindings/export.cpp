@@ -4,6 +4,7 @@
 // PEP 3118 has no bfloat16, and a consumer that asks for a buffer without a format would take the
 // items for bytes.
 #include <atomic>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -87,6 +88,80 @@ nb::object dlpack_export(nb::handle self, nb::handle stream, nb::handle max_vers
         if (versioned) return make_capsule(export_dlpack_versioned(std::move(source), copied), "dltensor_versioned");
         return make_capsule(export_dlpack_legacy(std::move(source)), "dltensor");
     });
+}
+
+namespace {
+
+// ---- __dlpack__ and __dlpack_device__ as CPython method descriptors: consumers (torch.from_dlpack, NumPy)
+// call them once per conversion, so they read their own arguments instead of going through nanobind's
+// keyword matching and the signature forwarder (docs/decisions.md, "Per-call fast paths").
+
+constexpr const char* kDlpackKeywords[] = {"stream", "max_version", "dl_device", "copy"};
+constexpr std::size_t kDlpackKeywordCount = std::size(kDlpackKeywords);
+
+PyObject* dlpack_method(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) noexcept {
+    static PyObject* const* const names = [] {
+        static PyObject* interned_names[kDlpackKeywordCount];
+        for (std::size_t i = 0; i < kDlpackKeywordCount; ++i)
+            interned_names[i] = PyUnicode_InternFromString(kDlpackKeywords[i]);
+        return interned_names;
+    }();
+    if (nargs != 0) {
+        PyErr_Format(PyExc_TypeError, "__dlpack__() takes no positional arguments (%zd given)", nargs);
+        return nullptr;
+    }
+    PyObject* values[kDlpackKeywordCount] = {};
+    const Py_ssize_t keywords = kwnames != nullptr ? PyTuple_GET_SIZE(kwnames) : 0;
+    for (Py_ssize_t k = 0; k < keywords; ++k) {
+        PyObject* keyword = PyTuple_GET_ITEM(kwnames, k);
+        std::size_t i = 0;
+        while (i < kDlpackKeywordCount && names[i] != keyword) ++i;
+        for (std::size_t j = 0; i == kDlpackKeywordCount && j < kDlpackKeywordCount; ++j)
+            if (names[j] != nullptr && PyUnicode_Compare(names[j], keyword) == 0) i = j;
+        PyErr_Clear();
+        if (i == kDlpackKeywordCount) {
+            PyErr_Format(PyExc_TypeError, "__dlpack__() got an unexpected keyword argument '%U'", keyword);
+            return nullptr;
+        }
+        values[i] = args[k];
+    }
+    auto given = [&](std::size_t i) { return nb::handle(values[i] != nullptr ? values[i] : Py_None); };
+    try {
+        return dlpack_export(self, given(0), given(1), given(2), given(3)).release().ptr();
+    } catch (...) {
+        set_python_error_from_exception();
+        return nullptr;
+    }
+}
+
+PyObject* dlpack_device_method(PyObject* self, PyObject*) noexcept {
+    try {
+        const Device device = nb::cast<const Array&>(nb::handle(self)).device();
+        return Py_BuildValue("(ii)", static_cast<int>(device.type), static_cast<int>(device.id));
+    } catch (...) {
+        set_python_error_from_exception();
+        return nullptr;
+    }
+}
+
+PyMethodDef kDlpackMethods[] = {
+    {"__dlpack__", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&dlpack_method)),
+     METH_FASTCALL | METH_KEYWORDS,
+     "__dlpack__($self, /, *, stream=None, max_version=None, dl_device=None, copy=None)\n--\n\n"
+     "A DLPack capsule viewing this array (a copy when DLPack cannot describe it: byte order, negative "
+     "strides)."},
+    {"__dlpack_device__", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&dlpack_device_method)),
+     METH_NOARGS, "__dlpack_device__($self, /)\n--\n\nDLPack's (device_type, device_id) of the data."},
+};
+
+}  // namespace
+
+void bind_dlpack_methods(nb::handle array_type) {
+    for (PyMethodDef& def : kDlpackMethods) {
+        PyObject* method = PyDescr_NewMethod(reinterpret_cast<PyTypeObject*>(array_type.ptr()), &def);
+        if (method == nullptr) throw nb::python_error();
+        array_type.attr(def.ml_name) = nb::steal(method);
+    }
 }
 
 namespace {
