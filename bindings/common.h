@@ -240,10 +240,11 @@ struct ViewIdentity {
 };
 inline ViewIdentity identity_of(const Array& a) noexcept { return {a.data(), a.owner().get()}; }
 /// Per-call fast paths of a default request (docs/decisions.md, "Per-call fast paths"): an exact ndarray
-/// as a torch tensor, an exact torch.Tensor as an ndarray, straight through DLPack without an ndb.Array
+/// or ndb.Array as a torch tensor, an exact torch.Tensor as an ndarray, straight through DLPack without an ndb.Array
 /// in between. Each gives exactly what convert_object gives, or an invalid object when its input is not
 /// one it takes as it is (the caller then runs convert_object).
 nb::object torch_from_exact_ndarray(nb::handle obj);
+nb::object torch_from_exact_array(nb::handle obj);
 nb::object numpy_from_plain_tensor(nb::handle obj);
 /// `a` as the target's array, sharing its memory (`a` already satisfies the target's traits).
 /// `source`/`source_view`: the object converted and the identity of its view (nullptr for data that
@@ -269,6 +270,10 @@ nb::object dlpack_export(nb::handle self, nb::handle stream, nb::handle max_vers
                          nb::handle copy);
 /// Array.__array_interface__ (AttributeError for types NumPy has no typestr for and device memory).
 nb::object array_interface(const Array& a);
+/// `a`'s view as a new DLPack tensor in one allocation, when a target with `traits` takes it as it is on a
+/// default request (copy_cause none, no export obstacle, at most 8 dimensions); nullptr otherwise (the
+/// general export then decides). The same tensor export_dlpack_versioned makes of an uncopied array.
+DLManagedTensorVersioned* export_view_fast(const Array& a, const TargetTraits& traits);
 /// Array.__dlpack__ and __dlpack_device__ as CPython method descriptors of `array_type` (ndb.Array).
 void bind_dlpack_methods(nb::handle array_type);
 /// The capsule that Array's type publishes as __dlpack_c_exchange_api__.

@@ -180,7 +180,10 @@ nb::object fast_default(nb::handle obj, Target target) {
         // An ndb.Array: itself, as np.asarray returns its input.
         if (t == reinterpret_cast<PyTypeObject*>(nb::type<Array>().ptr())) return nb::borrow(obj);
     }
-    if (target == Target::torch) return torch_from_exact_ndarray(obj);
+    if (target == Target::torch) {
+        if (nb::object tensor = torch_from_exact_ndarray(obj); tensor.is_valid()) return tensor;
+        return torch_from_exact_array(obj);
+    }
     if (target == Target::numpy) return numpy_from_plain_tensor(obj);
     return nb::object();
 }

@@ -64,7 +64,42 @@ Array dlpack_export_source(const Array& a, CopyMode mode, bool& copied) {
     return out;
 }
 
+// An Array exported in one allocation, the view only (shape and strides in place, the owner held): the
+// per-call form of export_dlpack_versioned for arrays DLPack takes as they are.
+constexpr std::size_t kViewExportNdim = 8;  // deeper arrays take the general export
+struct ViewExport {
+    DLManagedTensorVersioned tensor;
+    Owner owner;
+    std::int64_t shape[kViewExportNdim];
+    std::int64_t strides[kViewExportNdim];
+};
+
 }  // namespace
+
+DLManagedTensorVersioned* export_view_fast(const Array& a, const TargetTraits& traits) {
+    // Exactly the arrays copy_cause lets `traits` (DLPack, or a DLPack consumer like torch) hold as they
+    // are on a default request; dlpack_export_obstacle is the export's own list.
+    if (a.shape().size() > kViewExportNdim || dlpack_export_obstacle(a) != nullptr ||
+        copy_cause(a, ConversionRequest{}, traits) != CopyCause::none)
+        return nullptr;
+    auto* ctx = new ViewExport{};
+    ctx->owner = a.owner();
+    const std::size_t nd = a.shape().size();
+    const std::int64_t item = a.itemsize();
+    for (std::size_t i = 0; i < nd; ++i) {
+        ctx->shape[i] = a.shape()[i];
+        ctx->strides[i] = a.strides()[i] / item;
+    }
+    DLManagedTensorVersioned& t = ctx->tensor;
+    t.version = DLPackVersion{NDBRIDGE_DLPACK_MAJOR_VERSION, NDBRIDGE_DLPACK_MINOR_VERSION};
+    t.manager_ctx = ctx;
+    t.deleter = [](DLManagedTensorVersioned* self) { delete static_cast<ViewExport*>(self->manager_ctx); };
+    t.flags = a.readonly() ? DLPACK_FLAG_BITMASK_READ_ONLY : 0;
+    t.dl_tensor = DLTensor{
+        a.data(), DLDevice{a.device().type, a.device().id}, a.ndim(), *to_dlpack(a.dtype()), ctx->shape, ctx->strides,
+        0};
+    return &t;
+}
 
 nb::object dlpack_export(nb::handle self, nb::handle stream, nb::handle max_version, nb::handle dl_device,
                          nb::handle copy) {
@@ -82,6 +117,10 @@ nb::object dlpack_export(nb::handle self, nb::handle stream, nb::handle max_vers
             if (!PyTuple_Check(max_version.ptr()) || PyTuple_GET_SIZE(max_version.ptr()) < 1)
                 fail(ErrorKind::type, "max_version must be a (major, minor) tuple, not ", short_repr(max_version));
             versioned = nb::cast<int>(nb::handle(PyTuple_GET_ITEM(max_version.ptr(), 0))) >= 1;
+        }
+        if (versioned && mode == CopyMode::if_needed) {
+            if (DLManagedTensorVersioned* view = export_view_fast(a, kDLPackTarget))
+                return make_capsule(view, "dltensor_versioned");
         }
         bool copied = false;
         Array source = dlpack_export_source(a, mode, copied);
@@ -189,8 +228,10 @@ int api_from_py_object(void* py_object, DLManagedTensorVersioned** out) {
     nb::gil_scoped_acquire gil;
     return guarded([&] {
         nb::handle obj(static_cast<PyObject*>(py_object));
+        const Array& array = nb::cast<const Array&>(obj);
+        if ((*out = export_view_fast(array, kDLPackTarget)) != nullptr) return;
         bool copied = false;
-        Array source = dlpack_export_source(nb::cast<const Array&>(obj), CopyMode::if_needed, copied);
+        Array source = dlpack_export_source(array, CopyMode::if_needed, copied);
         *out = export_dlpack_versioned(std::move(source), copied);
     });
 }

@@ -193,6 +193,16 @@ nb::object torch_from_exact_ndarray(nb::handle obj) {
     return nb::steal(static_cast<PyObject*>(out));
 }
 
+nb::object torch_from_exact_array(nb::handle obj) {
+    if (Py_TYPE(obj.ptr()) != reinterpret_cast<PyTypeObject*>(nb::type<Array>().ptr())) return nb::object();
+    const DLPackExchangeAPI* api = torch_exchange_api();
+    DLManagedTensorVersioned* t = export_view_fast(nb::cast<const Array&>(obj), kTorchTarget);
+    if (t == nullptr) return nb::object();
+    void* out = nullptr;
+    if (api->managed_tensor_to_py_object_no_sync(t, &out) != 0) throw nb::python_error();  // torch owns `t` now
+    return nb::steal(static_cast<PyObject*>(out));
+}
+
 nb::object numpy_from_plain_tensor(nb::handle obj) {
     DLManagedTensorVersioned* t = export_plain_tensor(obj);
     if (t == nullptr) return nb::object();

@@ -221,3 +221,57 @@ def test_asarray_reads_its_arguments_as_a_python_function_would():
         ndb.asarray(a, like="bogus")
     with pytest.raises(ndb.CopyError, match="^asarray: "):
         ndb.asarray([1.0], copy=False)
+
+
+def ndb_inputs():
+    out = {}
+    for name, a in ndarray_inputs().items():
+        if a.dtype != object:
+            out[name] = ndb.asarray(a)
+    return out
+
+
+@pytest.mark.parametrize("like", [None, "numpy", "torch"])
+@pytest.mark.parametrize("name", list(ndb_inputs()))
+def test_ndb_array_fast_paths_equal_the_general_path(name, like):
+    assert_same_as_general(ndb_inputs()[name], like, {"order": "K"})
+
+
+@pytest.mark.parametrize("name", list(ndb_inputs()))
+def test_dlpack_export_fast_path_equals_the_general_export(name):
+    """__dlpack__ with copy=None takes the one-allocation export when DLPack holds the array as it is; with
+    copy=False it runs the general export, which refuses exactly the arrays that need a copy."""
+    x = ndb_inputs()[name]
+    fast, fast_error = outcome(lambda: ndb.from_dlpack(x.__dlpack__(max_version=(1, 0))))
+    general, general_error = outcome(lambda: ndb.from_dlpack(x.__dlpack__(max_version=(1, 0), copy=False)))
+    if general_error is not None:
+        if fast_error is None:  # the general export refused to share: the fast one must have copied
+            assert general_error[0] is ndb.CopyError or issubclass(general_error[0], BufferError)
+            assert fast.data_ptr != x.data_ptr
+            np.testing.assert_array_equal(np.asarray(fast), np.asarray(x))
+        else:
+            assert fast_error == general_error
+        return
+    assert fast_error is None
+    assert fields(fast) == fields(general)
+    assert fast.data_ptr == general.data_ptr == x.data_ptr
+    t = torch.from_dlpack(x) if not x.readonly else None
+    if t is not None and x.size:
+        assert t.data_ptr() == x.data_ptr
+        mutate_both_ways(t, x)
+
+
+def test_dlpack_method_reads_its_keywords_and_refuses_others():
+    x = ndb.asarray(np.arange(4.0))
+    assert x.__dlpack_device__() == (1, 0)
+    assert ndb.from_dlpack(x.__dlpack__(**{"".join(["max_", "version"]): (1, 0)})).tolist() == [0.0, 1.0, 2.0, 3.0]
+    assert ndb.from_dlpack(x.__dlpack__(stream=None, max_version=None, dl_device=None, copy=True)).data_ptr != \
+        x.data_ptr
+    with pytest.raises(TypeError, match="unexpected keyword argument 'bogus'"):
+        x.__dlpack__(bogus=1)
+    with pytest.raises(TypeError, match="no positional arguments"):
+        x.__dlpack__(None)
+    with pytest.raises(BufferError, match="stream"):
+        x.__dlpack__(stream=1)
+    with pytest.raises(TypeError, match="max_version"):
+        x.__dlpack__(max_version=1)
