@@ -176,6 +176,8 @@ PyObject* dlpack_method(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
 PyObject* dlpack_device_method(PyObject* self, PyObject*) noexcept {
     try {
         const Device device = nb::cast<const Array&>(nb::handle(self)).device();
+        static PyObject* const host = Py_BuildValue("(ii)", static_cast<int>(Device::cpu().type), 0);
+        if (device == Device::cpu() && host != nullptr) return Py_NewRef(host);  // a tuple is immutable: one for all
         return Py_BuildValue("(ii)", static_cast<int>(device.type), static_cast<int>(device.id));
     } catch (...) {
         set_python_error_from_exception();
