@@ -266,7 +266,7 @@ nb::object numpy_scalar_of(DType dtype, const std::byte* p);
 // ---------------------------------------------------------------------------------------------- export.cpp
 
 /// Array.__dlpack__(*, stream, max_version, dl_device, copy).
-nb::object dlpack_export(nb::handle self, nb::handle stream, nb::handle max_version, nb::handle dl_device,
+nb::object dlpack_export(const Array& a, nb::handle stream, nb::handle max_version, nb::handle dl_device,
                          nb::handle copy);
 /// Array.__array_interface__ (AttributeError for types NumPy has no typestr for and device memory).
 nb::object array_interface(const Array& a);

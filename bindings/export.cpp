@@ -101,10 +101,9 @@ DLManagedTensorVersioned* export_view_fast(const Array& a, const TargetTraits& t
     return &t;
 }
 
-nb::object dlpack_export(nb::handle self, nb::handle stream, nb::handle max_version, nb::handle dl_device,
+nb::object dlpack_export(const Array& a, nb::handle stream, nb::handle max_version, nb::handle dl_device,
                          nb::handle copy) {
     return named("__dlpack__", [&] {
-        const Array& a = nb::cast<const Array&>(self);
         if (!stream.is_none())
             fail(ErrorKind::buffer, "stream must be None for memory on ", to_string(a.device()),
                  " (streams exist only for GPU devices), got ", short_repr(stream));
@@ -138,6 +137,13 @@ namespace {
 constexpr const char* kDlpackKeywords[] = {"stream", "max_version", "dl_device", "copy"};
 constexpr std::size_t kDlpackKeywordCount = std::size(kDlpackKeywords);
 
+// The Array behind a method descriptor's self: CPython calls a descriptor only with an instance of its
+// type, which may still be unconstructed (Array.__new__ alone).
+const Array& self_array(PyObject* self) {
+    if (!nb::inst_ready(self)) fail(ErrorKind::type, "the ndb.Array was never initialized");
+    return *nb::inst_ptr<Array>(self);
+}
+
 PyObject* dlpack_method(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) noexcept {
     static PyObject* const* const names = [] {
         static PyObject* interned_names[kDlpackKeywordCount];
@@ -166,7 +172,7 @@ PyObject* dlpack_method(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
     }
     auto given = [&](std::size_t i) { return nb::handle(values[i] != nullptr ? values[i] : Py_None); };
     try {
-        return dlpack_export(self, given(0), given(1), given(2), given(3)).release().ptr();
+        return dlpack_export(self_array(self), given(0), given(1), given(2), given(3)).release().ptr();
     } catch (...) {
         set_python_error_from_exception();
         return nullptr;
@@ -175,7 +181,7 @@ PyObject* dlpack_method(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
 
 PyObject* dlpack_device_method(PyObject* self, PyObject*) noexcept {
     try {
-        const Device device = nb::cast<const Array&>(nb::handle(self)).device();
+        const Device device = self_array(self).device();
         static PyObject* const host = Py_BuildValue("(ii)", static_cast<int>(Device::cpu().type), 0);
         if (device == Device::cpu() && host != nullptr) return Py_NewRef(host);  // a tuple is immutable: one for all
         return Py_BuildValue("(ii)", static_cast<int>(device.type), static_cast<int>(device.id));

@@ -275,3 +275,15 @@ def test_dlpack_method_reads_its_keywords_and_refuses_others():
         x.__dlpack__(stream=1)
     with pytest.raises(TypeError, match="max_version"):
         x.__dlpack__(max_version=1)
+
+
+def test_dlpack_methods_refuse_what_is_no_constructed_array():
+    with pytest.raises(TypeError):
+        ndb.Array.__dlpack__(np.arange(3.0))
+    with pytest.raises(TypeError):
+        ndb.Array.__dlpack_device__(np.arange(3.0))
+    blank = ndb.Array.__new__(ndb.Array)
+    with pytest.raises(TypeError, match="never initialized"):
+        blank.__dlpack__()
+    with pytest.raises(TypeError, match="never initialized"):
+        blank.__dlpack_device__()
