@@ -77,10 +77,12 @@ struct ViewExport {
 }  // namespace
 
 DLManagedTensorVersioned* export_view_fast(const Array& a, const TargetTraits& traits) {
-    // Exactly the arrays copy_cause lets `traits` (DLPack, or a DLPack consumer like torch) hold as they
-    // are on a default request; dlpack_export_obstacle is the export's own list.
-    if (a.shape().size() > kViewExportNdim || dlpack_export_obstacle(a) != nullptr ||
-        copy_cause(a, ConversionRequest{}, traits) != CopyCause::none)
+    // Exactly the arrays copy_cause lets `traits` (DLPack, or a DLPack consumer like torch: native byte
+    // order and whole-item strides, as dlpack_export_obstacle asks) hold as they are on a default request,
+    // of a dtype DLPack has a code for.
+    if (traits.non_native_order || traits.byte_strides) return nullptr;  // not a DLPack consumer's traits
+    const std::optional<DLDataType> code = to_dlpack(a.dtype());
+    if (!code || a.shape().size() > kViewExportNdim || copy_cause(a, ConversionRequest{}, traits) != CopyCause::none)
         return nullptr;
     auto* ctx = new ViewExport{};
     ctx->owner = a.owner();
@@ -95,9 +97,8 @@ DLManagedTensorVersioned* export_view_fast(const Array& a, const TargetTraits& t
     t.manager_ctx = ctx;
     t.deleter = [](DLManagedTensorVersioned* self) { delete static_cast<ViewExport*>(self->manager_ctx); };
     t.flags = a.readonly() ? DLPACK_FLAG_BITMASK_READ_ONLY : 0;
-    t.dl_tensor = DLTensor{
-        a.data(), DLDevice{a.device().type, a.device().id}, a.ndim(), *to_dlpack(a.dtype()), ctx->shape, ctx->strides,
-        0};
+    t.dl_tensor =
+        DLTensor{a.data(), DLDevice{a.device().type, a.device().id}, a.ndim(), *code, ctx->shape, ctx->strides, 0};
     return &t;
 }
 
