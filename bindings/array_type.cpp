@@ -448,15 +448,6 @@ void bind_array(nb::module_& m) {
             "expand_dims", [](const Array& a, std::int64_t axis) { return a.expand_dims(axis); }, nb::arg("axis"),
             "A view with a new extent-1 axis at position axis.")
         // ---- handing on: DLPack, NumPy, other libraries (the buffer protocol is in the type's slots)
-        .def("__dlpack__", &dlpack_export, nb::kw_only(), nb::arg("stream").none() = nb::none(),
-             nb::arg("max_version").none() = nb::none(), nb::arg("dl_device").none() = nb::none(),
-             nb::arg("copy").none() = nb::none(),
-             "A DLPack capsule viewing this array (a copy when DLPack cannot describe it: byte order, negative "
-             "strides).")
-        .def(
-            "__dlpack_device__",
-            [](const Array& a) { return nb::make_tuple(static_cast<int>(a.device().type), a.device().id); },
-            "DLPack's (device_type, device_id) of the data.")
         .def_prop_ro("__array_interface__", &array_interface, "NumPy's array interface (version 3) of this array.")
         .def(
             "__array__",
@@ -509,6 +500,7 @@ void bind_array(nb::module_& m) {
         .def(
             "_same_memory", [](const Array& a, const Array& b) { return a.owner() == b.owner(); },
             "True when both arrays keep the same owner alive (views of one allocation or one foreign object).");
+    bind_dlpack_methods(cls);  // __dlpack__, __dlpack_device__ (export.cpp)
     cls.attr("__dlpack_c_exchange_api__") = exchange_api_capsule();
     cls.attr("__hash__") = nb::none();  // mutable and compared by value, as NumPy's arrays: unhashable
     m.def("_array_from_pickle", &array_from_pickle, nb::arg("buffer"), nb::arg("dtype"), nb::arg("shape"),

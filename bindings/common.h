@@ -31,6 +31,8 @@ namespace nb = nanobind;
 
 /// ndb.CopyError (a subclass of both ValueError and BufferError); set up by the module.
 extern PyObject* copy_error_type;
+/// The Python exception of a core error kind: the one table.
+PyObject* exception_for(ErrorKind kind);
 
 /// Runs an entry point's body and puts the user-facing function's name in front of every core error
 /// it raises ("asarray: ..."): the core and the readers never name a caller, so the name is written
@@ -188,6 +190,11 @@ Array import_capsule(nb::handle capsule);
 /// Imports a DLPack producer (its C exchange API when `p.api` is set, else its __dlpack__); `fresh`
 /// tells that the producer copied (a device move, or torch's lazy bits resolved).
 Array read_dlpack_producer(nb::handle obj, const Probe& p, const ConversionRequest& req, bool& fresh);
+/// An exact torch.Tensor's DLPack export (PyTorch's exchange API) when the per-call fast paths may use it
+/// as it is: no lazy conjugate/negative bit, and already pinned against resizing. nullptr for anything
+/// else (other types, lazy bits, a first conversion, a failed export): the general path then decides.
+/// The caller owns the result (its deleter).
+DLManagedTensorVersioned* export_plain_tensor(nb::handle obj);
 
 // ---------------------------------------------------------------------------------------------- sequence_reader.cpp
 
@@ -209,12 +216,18 @@ Array view_of(nb::handle obj, const Probe& p, const ConversionRequest& req, bool
 nb::object convert_object(nb::handle obj, ConversionRequest req, Target target, bool requires_grad);
 /// The same pipeline into a core Array (what __setitem__ assigns from).
 Array to_array(nb::handle obj, const ConversionRequest& req);
+/// Sets the Python error for the C++ exception being handled (core errors by their kind, Python errors
+/// restored, nanobind's exceptions by their type): for builtins that are not nanobind functions.
+void set_python_error_from_exception() noexcept;
 
 // ---------------------------------------------------------------------------------------------- targets.cpp
 
 /// like=: None, 'ndbridge', 'numpy', 'torch', 'jax', one of those modules, or an array (or array
 /// type) of one. Error(value) naming the object otherwise.
 Target parse_like(nb::handle like);
+/// like= spelled None or as one of the strings 'torch', 'numpy', 'ndbridge', 'jax' (interned strings
+/// compared by address first); nullopt for every other spelling, which parse_like reads.
+std::optional<Target> like_target_fast(nb::handle like) noexcept;
 /// The library like= names: the string itself, or the top-level package of a module, type or object.
 std::string library_of(nb::handle like);
 /// What the target can hold without a copy (the share-or-copy rule reads this).
@@ -226,6 +239,13 @@ struct ViewIdentity {
     bool operator==(const ViewIdentity&) const = default;
 };
 inline ViewIdentity identity_of(const Array& a) noexcept { return {a.data(), a.owner().get()}; }
+/// Per-call fast paths of a default request (docs/decisions.md, "Per-call fast paths"): an exact ndarray
+/// or ndb.Array as a torch tensor, an exact torch.Tensor as an ndarray, straight through DLPack without an ndb.Array
+/// in between. Each gives exactly what convert_object gives, or an invalid object when its input is not
+/// one it takes as it is (the caller then runs convert_object).
+nb::object torch_from_exact_ndarray(nb::handle obj);
+nb::object torch_from_exact_array(nb::handle obj);
+nb::object numpy_from_plain_tensor(nb::handle obj);
 /// `a` as the target's array, sharing its memory (`a` already satisfies the target's traits).
 /// `source`/`source_view`: the object converted and the identity of its view (nullptr for data that
 /// was read, not viewed); an unchanged ndb.Array or NumPy ndarray is handed back as itself, as
@@ -246,10 +266,16 @@ nb::object numpy_scalar_of(DType dtype, const std::byte* p);
 // ---------------------------------------------------------------------------------------------- export.cpp
 
 /// Array.__dlpack__(*, stream, max_version, dl_device, copy).
-nb::object dlpack_export(nb::handle self, nb::handle stream, nb::handle max_version, nb::handle dl_device,
+nb::object dlpack_export(const Array& a, nb::handle stream, nb::handle max_version, nb::handle dl_device,
                          nb::handle copy);
 /// Array.__array_interface__ (AttributeError for types NumPy has no typestr for and device memory).
 nb::object array_interface(const Array& a);
+/// `a`'s view as a new DLPack tensor in one allocation, when a target with `traits` takes it as it is on a
+/// default request (copy_cause none, no export obstacle, at most 8 dimensions); nullptr otherwise (the
+/// general export then decides). The same tensor export_dlpack_versioned makes of an uncopied array.
+DLManagedTensorVersioned* export_view_fast(const Array& a, const TargetTraits& traits);
+/// Array.__dlpack__ and __dlpack_device__ as CPython method descriptors of `array_type` (ndb.Array).
+void bind_dlpack_methods(nb::handle array_type);
 /// The capsule that Array's type publishes as __dlpack_c_exchange_api__.
 nb::object exchange_api_capsule();
 /// How often a consumer called that table (for tests).

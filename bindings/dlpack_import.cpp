@@ -3,6 +3,7 @@
 // with the PyTorch state DLPack cannot carry. asarray and from_dlpack both come through here.
 #include <cstdint>
 #include <iterator>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -128,6 +129,21 @@ nb::object plain_tensor(nb::handle obj, CopyMode copy, bool& fresh) {
     return t;
 }
 
+PyObject* pinned_at_name() {
+    static PyObject* const name = interned("_ndbridge_pinned_at");
+    return name;
+}
+
+// Whether the tensor object remembers being pinned at `address` (see below).
+bool pinned_already(nb::handle tensor, const std::byte* address) {
+    nb::object memo = nb::steal(PyObject_GetAttr(tensor.ptr(), pinned_at_name()));
+    const bool same = memo.is_valid() && PyLong_Check(memo.ptr()) &&
+                      PyLong_AsUnsignedLongLong(memo.ptr()) ==
+                          static_cast<unsigned long long>(reinterpret_cast<std::uintptr_t>(address));
+    PyErr_Clear();
+    return same;
+}
+
 // A CPU torch tensor can be resized in place (t.resize_), which frees the memory an alias reads.
 // PyTorch refuses the resize once the storage is marked non-resizable, and Tensor.numpy() is the one
 // call of its Python API that marks it (it protects PyTorch's own NumPy views that way). So a shared
@@ -135,7 +151,7 @@ nb::object plain_tensor(nb::handle obj, CopyMode copy, bool& fresh) {
 // float8, complex32); the tensor object then remembers the data pointer it was pinned at, so
 // converting it again costs one attribute lookup. Empty tensors are not pinned: no memory is read.
 void pin_torch_storage(nb::handle original, nb::handle source, const Array& a) {
-    static PyObject* const pinned_at = interned("_ndbridge_pinned_at");
+    PyObject* const pinned_at = pinned_at_name();
     static PyObject* const numpy = interned("numpy");
     static PyObject* const view = interned("view");
     if (a.size() == 0 || !a.device().is_cpu()) return;
@@ -144,13 +160,8 @@ void pin_torch_storage(nb::handle original, nb::handle source, const Array& a) {
     static PyObject* tensor_type = nullptr;  // torch.Tensor, kept for the life of the process
     if (tensor_type == nullptr) tensor_type = torch.attr("Tensor").inc_ref().ptr();
     if (!PyObject_TypeCheck(source.ptr(), reinterpret_cast<PyTypeObject*>(tensor_type))) return;
+    if (pinned_already(original, a.data())) return;
     const auto address = static_cast<unsigned long long>(reinterpret_cast<std::uintptr_t>(a.data()));
-    nb::object memo = nb::steal(PyObject_GetAttr(original.ptr(), pinned_at));
-    if (!memo.is_valid())
-        PyErr_Clear();
-    else if (PyLong_Check(memo.ptr()) && PyLong_AsUnsignedLongLong(memo.ptr()) == address)
-        return;
-    PyErr_Clear();
     nb::object as_numpy = nb::steal(PyObject_CallMethodNoArgs(source.ptr(), numpy));
     if (!as_numpy.is_valid()) {  // a dtype NumPy lacks: the same bytes as integers, the same storage
         PyErr_Clear();
@@ -228,8 +239,71 @@ Array import_capsule(nb::handle capsule) {
     return import_dlpack(static_cast<DLManagedTensor*>(ptr));
 }
 
+namespace {
+
+// torch.Tensor itself, once torch has been imported (never imported from here).
+PyTypeObject* exact_tensor_type() {
+    static PyObject* tensor_type = nullptr;  // kept for the life of the process
+    if (tensor_type == nullptr) {
+        nb::object torch = loaded_module("torch");
+        if (!torch.is_valid()) return nullptr;
+        tensor_type = torch.attr("Tensor").inc_ref().ptr();
+    }
+    return reinterpret_cast<PyTypeObject*>(tensor_type);
+}
+
+// Whether the tensor's lazy negative bit is set, or its conjugate bit (which exists only on complex
+// tensors, so real ones skip that call).
+bool has_lazy_bit(nb::handle tensor, const DLDataType& dtype) {
+    static PyObject* const is_neg = interned("is_neg");
+    static PyObject* const is_conj = interned("is_conj");
+    return method_says_true(tensor, is_neg) || (dtype.code == kDLComplex && method_says_true(tensor, is_conj));
+}
+
+// Whether pinned_already holds for the tensor's export `t` (empty and device tensors are never pinned).
+bool export_pinned(nb::handle tensor, const DLManagedTensorVersioned& t) {
+    const DLTensor& d = t.dl_tensor;
+    std::int64_t size = 1;
+    for (std::int32_t i = 0; i < d.ndim; ++i) size *= d.shape[i];
+    if (size == 0 || d.device.device_type != kDLCPU) return true;
+    return pinned_already(tensor, static_cast<const std::byte*>(d.data) + d.byte_offset);
+}
+
+}  // namespace
+
+// The per-call fast path for an exact torch.Tensor (docs/decisions.md, "Per-call fast paths"): one
+// exchange-API export and one test of the lazy negative bit, instead of plain_tensor's three calls.
+// Autograd tracking needs no detach here: the exchange API exports the data of a tensor that requires
+// grad as it is, the memory a detached view has. Anything else (a lazy bit, a first conversion that must
+// pin, an export that fails) gives nullptr, and the general path decides, copies or explains.
+DLManagedTensorVersioned* export_plain_tensor(nb::handle obj) {
+    PyTypeObject* type = exact_tensor_type();
+    if (type == nullptr || Py_TYPE(obj.ptr()) != type) return nullptr;
+    static const DLPackExchangeAPI* const api = exchange_api_of(type);
+    if (api == nullptr) return nullptr;
+    DLManagedTensorVersioned* out = nullptr;
+    int status = -1;
+    try {
+        status = api->managed_tensor_from_py_object_no_sync(obj.ptr(), &out);
+    } catch (...) {  // PyTorch's table lets C++ exceptions out (quantized tensors): the general path explains
+        status = -1;
+    }
+    if (status != 0 || out == nullptr) {
+        PyErr_Clear();
+        return nullptr;
+    }
+    if (out->version.major == NDBRIDGE_DLPACK_MAJOR_VERSION && !has_lazy_bit(obj, out->dl_tensor.dtype) &&
+        export_pinned(obj, *out))
+        return out;
+    if (out->deleter != nullptr) out->deleter(out);
+    return nullptr;
+}
+
 Array read_dlpack_producer(nb::handle obj, const Probe& p, const ConversionRequest& req, bool& fresh) {
     fresh = false;
+    if (!req.device && p.kind == Kind::exchange_api) {
+        if (DLManagedTensorVersioned* plain = export_plain_tensor(obj)) return import_dlpack(plain);
+    }
     nb::object source = plain_tensor(obj, req.copy, fresh);
     if (req.device) {
         const Device here = dlpack_device_of(source);

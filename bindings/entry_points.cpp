@@ -1,7 +1,9 @@
 // The entry points: asarray, as_tensor, tensor, from_dlpack, from_numpy, frombuffer. They parse their
 // arguments with the one parser, and all but frombuffer (which reinterprets bytes) run the one
 // pipeline: probe -> view or read -> share or copy (the core's rule) -> hand to the target library.
+#include <iterator>
 #include <string>
+#include <typeinfo>
 
 #include <nanobind/stl/string.h>
 
@@ -128,12 +130,78 @@ Array to_array(nb::handle obj, const ConversionRequest& req) {
     return share_or_copy_released(view, req, kNdbridgeTarget);
 }
 
+void set_python_error_from_exception() noexcept {
+    try {
+        throw;
+    } catch (nb::python_error& e) {
+        e.restore();
+    } catch (const Error& e) {
+        PyErr_SetString(exception_for(e.kind()), e.what());
+    } catch (const nb::builtin_exception& e) {
+        PyObject* type = PyExc_RuntimeError;
+        switch (e.type()) {
+            case nb::exception_type::stop_iteration: type = PyExc_StopIteration; break;
+            case nb::exception_type::index_error: type = PyExc_IndexError; break;
+            case nb::exception_type::key_error: type = PyExc_KeyError; break;
+            case nb::exception_type::value_error: type = PyExc_ValueError; break;
+            case nb::exception_type::type_error: type = PyExc_TypeError; break;
+            case nb::exception_type::buffer_error: type = PyExc_BufferError; break;
+            case nb::exception_type::import_error: type = PyExc_ImportError; break;
+            case nb::exception_type::attribute_error: type = PyExc_AttributeError; break;
+            default: break;
+        }
+        PyErr_SetString(type, e.what());
+    } catch (const std::bad_cast& e) {  // nanobind's cast_error
+        PyErr_SetString(PyExc_TypeError, e.what());
+    } catch (const std::bad_alloc&) {
+        PyErr_NoMemory();
+    } catch (const std::exception& e) {
+        PyErr_SetString(PyExc_RuntimeError, e.what());
+    } catch (...) {
+        PyErr_SetString(PyExc_SystemError, "asarray: an unknown C++ exception");
+    }
+}
+
 namespace {
+
+// The request of a call that passed none of dtype, device, copy and order: nothing to parse.
+bool default_request(nb::handle dtype, nb::handle device, nb::handle copy, nb::handle order) noexcept {
+    return dtype.is_none() && device.is_none() && copy.is_none() && !order.is_valid();
+}
+
+// Per-call fast paths (docs/decisions.md, "Per-call fast paths"): inputs of an exact type whose
+// default-request conversion is known without the probe or the share-or-copy decision. Each gives exactly
+// what convert_object gives; anything else (subclasses, object arrays) returns an invalid object.
+nb::object fast_default(nb::handle obj, Target target) {
+    PyTypeObject* t = Py_TYPE(obj.ptr());
+    if (target == Target::ndbridge) {
+        // An ndarray of values: its view, which the ndbridge target holds as it is.
+        if (is_exact_ndarray(obj) && !is_object_ndarray(obj)) return nb::cast(read_numpy(obj));
+        // An ndb.Array: itself, as np.asarray returns its input.
+        if (t == reinterpret_cast<PyTypeObject*>(nb::type<Array>().ptr())) return nb::borrow(obj);
+    }
+    if (target == Target::torch) {
+        if (nb::object tensor = torch_from_exact_ndarray(obj); tensor.is_valid()) return tensor;
+        return torch_from_exact_array(obj);
+    }
+    if (target == Target::numpy) return numpy_from_plain_tensor(obj);
+    return nb::object();
+}
 
 nb::object asarray(nb::handle obj, nb::handle dtype, nb::handle device, nb::handle copy, nb::handle order,
                    nb::handle like, nb::handle requires_grad) {
     return named("asarray", [&] {
-        ConversionRequest req = parse_request(dtype, device, copy, order);
+        const std::optional<Target> known = like_target_fast(like);
+        const bool plain = default_request(dtype, device, copy, order);
+        if (known && requires_grad.is_none()) {
+            if (plain) {
+                if (nb::object fast = fast_default(obj, *known); fast.is_valid()) return fast;
+                return convert_object(obj, ConversionRequest{}, *known, false);
+            }
+            return convert_object(obj, parse_request(dtype, device, copy, order.is_valid() ? order : nb::none()),
+                                  *known, false);
+        }
+        ConversionRequest req = parse_request(dtype, device, copy, order.is_valid() ? order : nb::none());
         if (!like.is_none() && library_of(like) == "pandas") {
             if (!requires_grad.is_none() && PyObject_IsTrue(requires_grad.ptr()) == 1)
                 fail(ErrorKind::value, "requires_grad=True is meaningful only for a torch result (like='torch')");
@@ -156,6 +224,65 @@ nb::object asarray(nb::handle obj, nb::handle dtype, nb::handle device, nb::hand
         }
         return convert_object(obj, req, target, grad);
     });
+}
+
+// ---- asarray's calling convention. asarray is the per-call hot path, so it is a CPython builtin
+// (METH_FASTCALL | METH_KEYWORDS) that reads its own arguments, keyword names compared as interned
+// pointers first, rather than a nanobind function behind a signature forwarder (two dispatch layers).
+
+constexpr const char* kAsarrayParameters[] = {"obj", "dtype", "device", "copy", "order", "like", "requires_grad"};
+constexpr Py_ssize_t kAsarrayPositional = 2;  // obj, dtype; the rest are keyword-only
+constexpr std::size_t kAsarrayCount = std::size(kAsarrayParameters);
+
+std::size_t asarray_parameter_index(PyObject* keyword) {
+    static PyObject* const* const names = [] {
+        static PyObject* interned_names[kAsarrayCount];
+        for (std::size_t i = 0; i < kAsarrayCount; ++i)
+            interned_names[i] = PyUnicode_InternFromString(kAsarrayParameters[i]);
+        return interned_names;
+    }();
+    for (std::size_t i = 0; i < kAsarrayCount; ++i)
+        if (names[i] == keyword) return i;
+    for (std::size_t i = 0; i < kAsarrayCount; ++i)  // a keyword made at run time (**kwargs of built strings)
+        if (names[i] != nullptr && PyUnicode_Compare(names[i], keyword) == 0) return i;
+    PyErr_Clear();
+    return kAsarrayCount;
+}
+
+PyObject* asarray_builtin(PyObject*, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) noexcept {
+    PyObject* values[kAsarrayCount] = {};
+    if (nargs > kAsarrayPositional) {
+        PyErr_Format(PyExc_TypeError, "asarray() takes from 1 to 2 positional arguments but %zd were given", nargs);
+        return nullptr;
+    }
+    for (Py_ssize_t i = 0; i < nargs; ++i) values[i] = args[i];
+    const Py_ssize_t keywords = kwnames != nullptr ? PyTuple_GET_SIZE(kwnames) : 0;
+    for (Py_ssize_t k = 0; k < keywords; ++k) {
+        PyObject* keyword = PyTuple_GET_ITEM(kwnames, k);
+        const std::size_t i = asarray_parameter_index(keyword);
+        if (i == kAsarrayCount) {
+            PyErr_Format(PyExc_TypeError, "asarray() got an unexpected keyword argument '%U'", keyword);
+            return nullptr;
+        }
+        if (values[i] != nullptr) {
+            PyErr_Format(PyExc_TypeError, "asarray() got multiple values for argument '%s'", kAsarrayParameters[i]);
+            return nullptr;
+        }
+        values[i] = args[nargs + k];
+    }
+    if (values[0] == nullptr) {
+        PyErr_SetString(PyExc_TypeError, "asarray() missing required argument 'obj' (pos 1)");
+        return nullptr;
+    }
+    auto given = [&](std::size_t i) { return nb::handle(values[i] != nullptr ? values[i] : Py_None); };
+    try {
+        return asarray(values[0], given(1), given(2), given(3), nb::handle(values[4]), given(5), given(6))
+            .release()
+            .ptr();
+    } catch (...) {
+        set_python_error_from_exception();
+        return nullptr;
+    }
 }
 
 nb::object as_tensor(nb::handle obj, nb::handle dtype, nb::handle device) {
@@ -239,12 +366,12 @@ nb::object frombuffer(nb::handle buffer, nb::handle dtype, std::int64_t count, s
 }  // namespace
 
 void bind_entry_points(nb::module_& m) {
-    m.def("asarray", &asarray, nb::arg("obj").none(), nb::arg("dtype").none() = nb::none(), nb::kw_only(),
-          nb::arg("device").none() = nb::none(), nb::arg("copy").none() = nb::none(), nb::arg("order").none() = "K",
-          nb::arg("like").none() = nb::none(), nb::arg("requires_grad").none() = nb::none(),
-          nb::sig("def asarray(obj: object, dtype: object = None, *, device: object = None, copy: bool | None = None, "
-                  "order: str | None = 'K', like: object = None, requires_grad: bool | None = None) -> object"),
-          R"(Convert ``obj`` to an array, sharing its memory whenever the rules allow.
+    // asarray: the builtin above, its text signature opening its doc (what inspect.signature reads).
+    static PyMethodDef asarray_def = {
+        "asarray", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&asarray_builtin)),
+        METH_FASTCALL | METH_KEYWORDS,
+        "asarray(obj, dtype=None, *, device=None, copy=None, order='K', like=None, requires_grad=None)\n--\n\n"
+        R"(Convert ``obj`` to an array, sharing its memory whenever the rules allow.
 
 ``obj`` may be an ndb.Array, a NumPy array, a DLPack producer (PyTorch, JAX, ...) or capsule, a buffer
 (bytes, bytearray, memoryview, array.array, mmap, ctypes), an object with ``__array_interface__``,
@@ -255,7 +382,11 @@ the result's library: ``"ndbridge"`` (default, an :class:`Array`), ``"numpy"``, 
 ``"jax"``, one of those modules or an array of one; the same rules apply, with that library's limits
 (PyTorch has no read-only tensors and no negative strides, so those are copied). With
 ``like="torch"`` Python floats follow ``torch.get_default_dtype()`` and ``requires_grad=True`` gives a
-leaf that requires grad. The rules are in docs/semantics.md.)");
+leaf that requires grad. The rules are in docs/semantics.md.)"};
+    nb::object module_name = m.attr("__name__");
+    PyObject* asarray_function = PyCFunction_NewEx(&asarray_def, m.ptr(), module_name.ptr());
+    if (asarray_function == nullptr) throw nb::python_error();
+    m.attr("asarray") = nb::steal(asarray_function);
     m.def("as_tensor", &as_tensor, nb::arg("obj").none(), nb::arg("dtype").none() = nb::none(),
           nb::arg("device").none() = nb::none(),
           nb::sig("def as_tensor(obj: object, dtype: object = None, device: object = None) -> Array"),

@@ -4,6 +4,7 @@
 // PEP 3118 has no bfloat16, and a consumer that asks for a buffer without a format would take the
 // items for bytes.
 #include <atomic>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -63,12 +64,47 @@ Array dlpack_export_source(const Array& a, CopyMode mode, bool& copied) {
     return out;
 }
 
+// An Array exported in one allocation, the view only (shape and strides in place, the owner held): the
+// per-call form of export_dlpack_versioned for arrays DLPack takes as they are.
+constexpr std::size_t kViewExportNdim = 8;  // deeper arrays take the general export
+struct ViewExport {
+    DLManagedTensorVersioned tensor;
+    Owner owner;
+    std::int64_t shape[kViewExportNdim];
+    std::int64_t strides[kViewExportNdim];
+};
+
 }  // namespace
 
-nb::object dlpack_export(nb::handle self, nb::handle stream, nb::handle max_version, nb::handle dl_device,
+DLManagedTensorVersioned* export_view_fast(const Array& a, const TargetTraits& traits) {
+    // Exactly the arrays copy_cause lets `traits` (DLPack, or a DLPack consumer like torch: native byte
+    // order and whole-item strides, as dlpack_export_obstacle asks) hold as they are on a default request,
+    // of a dtype DLPack has a code for.
+    if (traits.non_native_order || traits.byte_strides) return nullptr;  // not a DLPack consumer's traits
+    const std::optional<DLDataType> code = to_dlpack(a.dtype());
+    if (!code || a.shape().size() > kViewExportNdim || copy_cause(a, ConversionRequest{}, traits) != CopyCause::none)
+        return nullptr;
+    auto* ctx = new ViewExport{};
+    ctx->owner = a.owner();
+    const std::size_t nd = a.shape().size();
+    const std::int64_t item = a.itemsize();
+    for (std::size_t i = 0; i < nd; ++i) {
+        ctx->shape[i] = a.shape()[i];
+        ctx->strides[i] = a.strides()[i] / item;
+    }
+    DLManagedTensorVersioned& t = ctx->tensor;
+    t.version = DLPackVersion{NDBRIDGE_DLPACK_MAJOR_VERSION, NDBRIDGE_DLPACK_MINOR_VERSION};
+    t.manager_ctx = ctx;
+    t.deleter = [](DLManagedTensorVersioned* self) { delete static_cast<ViewExport*>(self->manager_ctx); };
+    t.flags = a.readonly() ? DLPACK_FLAG_BITMASK_READ_ONLY : 0;
+    t.dl_tensor =
+        DLTensor{a.data(), DLDevice{a.device().type, a.device().id}, a.ndim(), *code, ctx->shape, ctx->strides, 0};
+    return &t;
+}
+
+nb::object dlpack_export(const Array& a, nb::handle stream, nb::handle max_version, nb::handle dl_device,
                          nb::handle copy) {
     return named("__dlpack__", [&] {
-        const Array& a = nb::cast<const Array&>(self);
         if (!stream.is_none())
             fail(ErrorKind::buffer, "stream must be None for memory on ", to_string(a.device()),
                  " (streams exist only for GPU devices), got ", short_repr(stream));
@@ -82,11 +118,98 @@ nb::object dlpack_export(nb::handle self, nb::handle stream, nb::handle max_vers
                 fail(ErrorKind::type, "max_version must be a (major, minor) tuple, not ", short_repr(max_version));
             versioned = nb::cast<int>(nb::handle(PyTuple_GET_ITEM(max_version.ptr(), 0))) >= 1;
         }
+        if (versioned && mode == CopyMode::if_needed) {
+            if (DLManagedTensorVersioned* view = export_view_fast(a, kDLPackTarget))
+                return make_capsule(view, "dltensor_versioned");
+        }
         bool copied = false;
         Array source = dlpack_export_source(a, mode, copied);
         if (versioned) return make_capsule(export_dlpack_versioned(std::move(source), copied), "dltensor_versioned");
         return make_capsule(export_dlpack_legacy(std::move(source)), "dltensor");
     });
+}
+
+namespace {
+
+// ---- __dlpack__ and __dlpack_device__ as CPython method descriptors: consumers (torch.from_dlpack, NumPy)
+// call them once per conversion, so they read their own arguments instead of going through nanobind's
+// keyword matching and the signature forwarder (docs/decisions.md, "Per-call fast paths").
+
+constexpr const char* kDlpackKeywords[] = {"stream", "max_version", "dl_device", "copy"};
+constexpr std::size_t kDlpackKeywordCount = std::size(kDlpackKeywords);
+
+// The Array behind a method descriptor's self: CPython calls a descriptor only with an instance of its
+// type, which may still be unconstructed (Array.__new__ alone).
+const Array& self_array(PyObject* self) {
+    if (!nb::inst_ready(self)) fail(ErrorKind::type, "the ndb.Array was never initialized");
+    return *nb::inst_ptr<Array>(self);
+}
+
+PyObject* dlpack_method(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) noexcept {
+    static PyObject* const* const names = [] {
+        static PyObject* interned_names[kDlpackKeywordCount];
+        for (std::size_t i = 0; i < kDlpackKeywordCount; ++i)
+            interned_names[i] = PyUnicode_InternFromString(kDlpackKeywords[i]);
+        return interned_names;
+    }();
+    if (nargs != 0) {
+        PyErr_Format(PyExc_TypeError, "__dlpack__() takes no positional arguments (%zd given)", nargs);
+        return nullptr;
+    }
+    PyObject* values[kDlpackKeywordCount] = {};
+    const Py_ssize_t keywords = kwnames != nullptr ? PyTuple_GET_SIZE(kwnames) : 0;
+    for (Py_ssize_t k = 0; k < keywords; ++k) {
+        PyObject* keyword = PyTuple_GET_ITEM(kwnames, k);
+        std::size_t i = 0;
+        while (i < kDlpackKeywordCount && names[i] != keyword) ++i;
+        for (std::size_t j = 0; i == kDlpackKeywordCount && j < kDlpackKeywordCount; ++j)
+            if (names[j] != nullptr && PyUnicode_Compare(names[j], keyword) == 0) i = j;
+        PyErr_Clear();
+        if (i == kDlpackKeywordCount) {
+            PyErr_Format(PyExc_TypeError, "__dlpack__() got an unexpected keyword argument '%U'", keyword);
+            return nullptr;
+        }
+        values[i] = args[k];
+    }
+    auto given = [&](std::size_t i) { return nb::handle(values[i] != nullptr ? values[i] : Py_None); };
+    try {
+        return dlpack_export(self_array(self), given(0), given(1), given(2), given(3)).release().ptr();
+    } catch (...) {
+        set_python_error_from_exception();
+        return nullptr;
+    }
+}
+
+PyObject* dlpack_device_method(PyObject* self, PyObject*) noexcept {
+    try {
+        const Device device = self_array(self).device();
+        static PyObject* const host = Py_BuildValue("(ii)", static_cast<int>(Device::cpu().type), 0);
+        if (device == Device::cpu() && host != nullptr) return Py_NewRef(host);  // a tuple is immutable: one for all
+        return Py_BuildValue("(ii)", static_cast<int>(device.type), static_cast<int>(device.id));
+    } catch (...) {
+        set_python_error_from_exception();
+        return nullptr;
+    }
+}
+
+PyMethodDef kDlpackMethods[] = {
+    {"__dlpack__", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&dlpack_method)),
+     METH_FASTCALL | METH_KEYWORDS,
+     "__dlpack__($self, /, *, stream=None, max_version=None, dl_device=None, copy=None)\n--\n\n"
+     "A DLPack capsule viewing this array (a copy when DLPack cannot describe it: byte order, negative "
+     "strides)."},
+    {"__dlpack_device__", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&dlpack_device_method)),
+     METH_NOARGS, "__dlpack_device__($self, /)\n--\n\nDLPack's (device_type, device_id) of the data."},
+};
+
+}  // namespace
+
+void bind_dlpack_methods(nb::handle array_type) {
+    for (PyMethodDef& def : kDlpackMethods) {
+        PyObject* method = PyDescr_NewMethod(reinterpret_cast<PyTypeObject*>(array_type.ptr()), &def);
+        if (method == nullptr) throw nb::python_error();
+        array_type.attr(def.ml_name) = nb::steal(method);
+    }
 }
 
 namespace {
@@ -114,8 +237,10 @@ int api_from_py_object(void* py_object, DLManagedTensorVersioned** out) {
     nb::gil_scoped_acquire gil;
     return guarded([&] {
         nb::handle obj(static_cast<PyObject*>(py_object));
+        const Array& array = nb::cast<const Array&>(obj);
+        if ((*out = export_view_fast(array, kDLPackTarget)) != nullptr) return;
         bool copied = false;
-        Array source = dlpack_export_source(nb::cast<const Array&>(obj), CopyMode::if_needed, copied);
+        Array source = dlpack_export_source(array, CopyMode::if_needed, copied);
         *out = export_dlpack_versioned(std::move(source), copied);
     });
 }

@@ -9,8 +9,6 @@ namespace ndbridge::python {
 
 PyObject* copy_error_type = nullptr;
 
-namespace {
-
 // Core error kinds to Python exceptions: one table, so every message keeps its kind everywhere.
 PyObject* exception_for(ErrorKind kind) {
     switch (kind) {
@@ -23,6 +21,8 @@ PyObject* exception_for(ErrorKind kind) {
     }
     return PyExc_RuntimeError;
 }
+
+namespace {
 
 void translate_core_error(const std::exception_ptr& p, void*) {
     try {

@@ -100,7 +100,139 @@ nb::object torch_from_array(Array a, bool copied, bool requires_grad) {
     return tensor;
 }
 
+// ---------------------------------------------------------------------------------------------- fast paths
+
+// The element types the per-call fast paths pass straight between NumPy and DLPack: NumPy's type number
+// and DLPack's code and width of each. Every other dtype (byte-swapped, time, text, ml_dtypes, long
+// double, NumPy's second names of int64) takes the general path.
+struct PlainType {
+    int numpy;
+    std::uint8_t code;
+    std::uint8_t bits;
+};
+constexpr PlainType kPlainTypes[] = {
+    {NPY_BOOL, kDLBool, 8},          {NPY_INT8, kDLInt, 8},
+    {NPY_INT16, kDLInt, 16},         {NPY_INT32, kDLInt, 32},
+    {NPY_INT64, kDLInt, 64},         {NPY_UINT8, kDLUInt, 8},
+    {NPY_UINT16, kDLUInt, 16},       {NPY_UINT32, kDLUInt, 32},
+    {NPY_UINT64, kDLUInt, 64},       {NPY_FLOAT16, kDLFloat, 16},
+    {NPY_FLOAT32, kDLFloat, 32},     {NPY_FLOAT64, kDLFloat, 64},
+    {NPY_COMPLEX64, kDLComplex, 64}, {NPY_COMPLEX128, kDLComplex, 128},
+};
+
+const PlainType* plain_type_of_numpy(int type_num) noexcept {
+    for (const PlainType& t : kPlainTypes)
+        if (t.numpy == type_num) return &t;
+    return nullptr;
+}
+
+const PlainType* plain_type_of_dlpack(const DLDataType& d) noexcept {
+    if (d.lanes != 1) return nullptr;
+    for (const PlainType& t : kPlainTypes)
+        if (t.code == d.code && t.bits == d.bits) return &t;
+    return nullptr;
+}
+
+// An ndarray exported to DLPack in one allocation: the tensor, the array it holds, shape and strides.
+constexpr int kExportNdim = 8;  // deeper arrays take the general path
+struct NdarrayExport {
+    DLManagedTensorVersioned tensor;
+    PyObject* array;
+    std::int64_t shape[kExportNdim];
+    std::int64_t strides[kExportNdim];
+};
+
+void release_ndarray_export(DLManagedTensorVersioned* self) {
+    auto* ctx = static_cast<NdarrayExport*>(self->manager_ctx);
+    if (Py_IsInitialized()) {  // as owner_of's release: any thread; after finalization the reference leaks
+        PyGILState_STATE state = PyGILState_Ensure();
+        Py_DECREF(ctx->array);
+        PyGILState_Release(state);
+    }
+    delete ctx;
+}
+
+void release_tensor_capsule(PyObject* capsule) {
+    auto* t = static_cast<DLManagedTensorVersioned*>(PyCapsule_GetPointer(capsule, "ndbridge.tensor_owner"));
+    if (t != nullptr && t->deleter != nullptr) t->deleter(t);
+}
+
 }  // namespace
+
+nb::object torch_from_exact_ndarray(nb::handle obj) {
+    if (!is_exact_ndarray(obj)) return nb::object();
+    auto* a = reinterpret_cast<PyArrayObject*>(obj.ptr());
+    const PyArray_Descr* descr = numpy_descr(a);
+    const PlainType* type = plain_type_of_numpy(descr->type_num);
+    const int nd = numpy_ndim(a);
+    // What copy_cause asks of a torch target: writable, native byte order, non-negative strides in whole
+    // items (dimensions of extent 0 or 1 are never stepped, so their strides do not count).
+    if (type == nullptr || nd > kExportNdim || !numpy_writeable(a) || !PyArray_ISNBO(descr->byteorder))
+        return nb::object();
+    const npy_intp* dims = numpy_dims(a);
+    const npy_intp* strides = numpy_strides(a);
+    const std::int64_t item = type->bits / 8;
+    for (int i = 0; i < nd; ++i)
+        if (dims[i] > 1 && (strides[i] < 0 || strides[i] % item != 0)) return nb::object();
+    const DLPackExchangeAPI* api = torch_exchange_api();
+    auto* ctx = new NdarrayExport{};
+    for (int i = 0; i < nd; ++i) {
+        ctx->shape[i] = dims[i];
+        ctx->strides[i] = strides[i] / item;
+    }
+    ctx->array = Py_NewRef(obj.ptr());
+    DLManagedTensorVersioned& t = ctx->tensor;
+    t.version = DLPackVersion{NDBRIDGE_DLPACK_MAJOR_VERSION, NDBRIDGE_DLPACK_MINOR_VERSION};
+    t.manager_ctx = ctx;
+    t.deleter = release_ndarray_export;
+    t.flags = 0;  // writable, and the ndarray's own memory
+    t.dl_tensor = DLTensor{numpy_data(a), DLDevice{kDLCPU, 0}, nd, DLDataType{type->code, type->bits, 1},
+                           ctx->shape,    ctx->strides,        0};
+    void* out = nullptr;
+    if (api->managed_tensor_to_py_object_no_sync(&t, &out) != 0) throw nb::python_error();  // torch owns `t` now
+    return nb::steal(static_cast<PyObject*>(out));
+}
+
+nb::object torch_from_exact_array(nb::handle obj) {
+    if (Py_TYPE(obj.ptr()) != reinterpret_cast<PyTypeObject*>(nb::type<Array>().ptr())) return nb::object();
+    const DLPackExchangeAPI* api = torch_exchange_api();
+    DLManagedTensorVersioned* t = export_view_fast(nb::cast<const Array&>(obj), kTorchTarget);
+    if (t == nullptr) return nb::object();
+    void* out = nullptr;
+    if (api->managed_tensor_to_py_object_no_sync(t, &out) != 0) throw nb::python_error();  // torch owns `t` now
+    return nb::steal(static_cast<PyObject*>(out));
+}
+
+nb::object numpy_from_plain_tensor(nb::handle obj) {
+    DLManagedTensorVersioned* t = export_plain_tensor(obj);
+    if (t == nullptr) return nb::object();
+    // The capsule owns the export from here (its destructor calls the deleter), also when this path declines.
+    PyObject* capsule = PyCapsule_New(t, "ndbridge.tensor_owner", release_tensor_capsule);
+    if (capsule == nullptr) {
+        t->deleter(t);
+        throw nb::python_error();
+    }
+    nb::object base = nb::steal(capsule);
+    const DLTensor& d = t->dl_tensor;
+    const PlainType* type = plain_type_of_dlpack(d.dtype);
+    if (type == nullptr || d.device.device_type != kDLCPU || d.strides == nullptr || d.data == nullptr ||
+        d.ndim > NPY_MAXDIMS)
+        return nb::object();
+    require_numpy_api();
+    npy_intp strides[NPY_MAXDIMS];
+    const std::int64_t item = type->bits / 8;
+    for (std::int32_t i = 0; i < d.ndim; ++i) strides[i] = d.strides[i] * item;
+    static_assert(sizeof(npy_intp) == sizeof(std::int64_t));
+    const bool readonly = (t->flags & DLPACK_FLAG_BITMASK_READ_ONLY) != 0;
+    PyObject* arr = PyArray_NewFromDescr(
+        &PyArray_Type, PyArray_DescrFromType(type->numpy), d.ndim, reinterpret_cast<npy_intp*>(d.shape), strides,
+        static_cast<std::byte*>(d.data) + d.byte_offset, readonly ? 0 : NPY_ARRAY_WRITEABLE, nullptr);
+    if (arr == nullptr) throw nb::python_error();
+    nb::object result = nb::steal(arr);
+    if (PyArray_SetBaseObject(reinterpret_cast<PyArrayObject*>(arr), base.release().ptr()) != 0)
+        throw nb::python_error();
+    return result;
+}
 
 nb::object numpy_from_array(const Array& a) {
     if (!a.device().host_accessible())
@@ -151,6 +283,32 @@ std::string library_of(nb::handle like) {
         name = name.substr(0, name.find('.'));
     }
     return name;
+}
+
+std::optional<Target> like_target_fast(nb::handle like) noexcept {
+    if (like.is_none()) return Target::ndbridge;
+    if (!PyUnicode_CheckExact(like.ptr())) return std::nullopt;
+    struct Name {
+        const char* text;
+        Target target;
+        PyObject* interned;
+    };
+    static Name names[] = {{"torch", Target::torch, nullptr},
+                           {"numpy", Target::numpy, nullptr},
+                           {"ndbridge", Target::ndbridge, nullptr},
+                           {"jax", Target::jax, nullptr}};
+    static const bool ready = [] {
+        for (Name& n : names) n.interned = PyUnicode_InternFromString(n.text);
+        PyErr_Clear();
+        return true;
+    }();
+    (void)ready;
+    for (const Name& n : names)
+        if (n.interned == like.ptr()) return n.target;
+    for (const Name& n : names)  // a string made at run time: equal text, another object
+        if (n.interned != nullptr && PyUnicode_Compare(n.interned, like.ptr()) == 0) return n.target;
+    PyErr_Clear();
+    return std::nullopt;
 }
 
 Target parse_like(nb::handle like) {
