@@ -176,6 +176,13 @@ void pin_torch_storage(nb::handle original, nb::handle source, const Array& a) {
         if (as_ints.is_valid()) as_numpy = nb::steal(PyObject_CallMethodNoArgs(as_ints.ptr(), numpy));
         if (!as_numpy.is_valid()) throw nb::python_error();
     }
+    // A tensor inside an autograd graph (grad_fn set) is not remembered: the fast path, which needs the
+    // memo, exports the tensor itself and would keep its graph alive as long as the alias, where the
+    // general path exports a detached view. Such tensors are new at every step, so no memo is lost.
+    static PyObject* const grad_fn = interned("grad_fn");
+    nb::object fn = nb::steal(PyObject_GetAttr(original.ptr(), grad_fn));
+    if (!fn.is_valid()) PyErr_Clear();
+    if (fn.is_valid() && !fn.is_none()) return;
     nb::object value = nb::steal(PyLong_FromUnsignedLongLong(address));
     if (PyObject_SetAttr(original.ptr(), pinned_at, value.ptr()) != 0) PyErr_Clear();  // no __dict__: pin each time
 }

@@ -3,6 +3,9 @@ pipeline gives. A call with only obj and like= takes the fast path; the same cal
 (and device="cpu" for tensors, which also skips the tensor fast path) runs the general pipeline: both results
 are compared field by field, by memory address and by mutation both ways, over the inputs a fast path must
 take and the ones it must leave alone (subclasses, read-only, negative strides, byte order, lazy bits)."""
+import gc
+import weakref
+
 import numpy as np
 import pytest
 import torch
@@ -199,6 +202,25 @@ def test_a_fast_converted_tensor_stays_protected_against_resizing():
     with pytest.raises(RuntimeError):
         t.resize_(1000)
     assert view.tolist() == [0.0, 1.0, 2.0, 3.0]
+
+
+@pytest.mark.parametrize("like", [None, "numpy"])
+def test_an_alias_of_a_tensor_inside_a_graph_does_not_keep_the_graph_alive(like):
+    # The alias shares the tensor's memory (a detached view) but not its autograd graph: once the tensor
+    # and the graph's other holders are gone, the graph's leaf input is freed though the alias lives on.
+    leaf = torch.ones(4, requires_grad=True)
+    y = leaf * 2
+    leaf_ref = weakref.ref(leaf)
+    aliases = [ndb.asarray(y, like=like) for _ in range(3)]  # the first conversion and repeated ones
+    assert all(np.asarray(a).tolist() == [2.0] * 4 for a in aliases)
+    assert not hasattr(y, "_ndbridge_pinned_at")
+    with torch.no_grad():
+        y.fill_(5.0)  # memory shared: the aliases see it
+    assert all(np.asarray(a).tolist() == [5.0] * 4 for a in aliases)
+    del leaf, y
+    gc.collect()
+    assert leaf_ref() is None
+    assert np.asarray(aliases[-1]).tolist() == [5.0] * 4
 
 
 def test_asarray_reads_its_arguments_as_a_python_function_would():
