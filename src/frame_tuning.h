@@ -9,7 +9,7 @@ namespace ndbridge::detail {
 
 /// Outputs (and masks) at least this many bytes long are written with non-temporal stores: far larger
 /// than the last-level cache, their lines are not worth reading before being overwritten.
-inline constexpr std::int64_t kFrameStreamBytes = std::int64_t{16} << 20;
+inline constexpr std::int64_t kFrameStreamBytes = std::int64_t{8} << 20;
 
 /// The threshold in use (kFrameStreamBytes unless a test changed it).
 std::atomic<std::int64_t>& frame_stream_threshold() noexcept;
