@@ -335,21 +335,45 @@ NDB_AVX2 std::int64_t vec_int_to_f64(const std::byte* src, std::byte* dst, std::
 
 // int64 -> float64 rounded once: the high half (offset by 2**63) and the low half are placed exactly in
 // the mantissas of two doubles; their difference-and-sum is the one rounding.
+NDB_AVX2 inline __m256d i64_to_f64(__m256i v) {
+    const __m256i exp_lo = _mm256_set1_epi64x(0x4330000000000000);  // 2**52
+    const __m256i exp_hi = _mm256_set1_epi64x(0x4530000080000000);  // 2**84 + 2**63, sign bit of the high half flipped
+    const __m256d offset = _mm256_castsi256_pd(_mm256_set1_epi64x(0x4530000080100000));  // 2**84 + 2**63 + 2**52
+    const __m256i lo = _mm256_blend_epi32(exp_lo, v, 0x55);                              // 2**52 + low 32 bits
+    const __m256i hi = _mm256_xor_si256(_mm256_srli_epi64(v, 32), exp_hi);  // 2**84 + (high + 2**31) * 2**32
+    const __m256d high = _mm256_sub_pd(_mm256_castsi256_pd(hi), offset);    // exact
+    return _mm256_add_pd(high, _mm256_castsi256_pd(lo));
+}
+
 template <bool Stream>
 NDB_AVX2 std::int64_t vec_i64_to_f64(const std::byte* src, std::byte* dst, std::int64_t n) {
     const std::int64_t* s = reinterpret_cast<const std::int64_t*>(src);
     double* d = reinterpret_cast<double*>(dst);
-    const __m256i exp_lo = _mm256_set1_epi64x(0x4330000000000000);  // 2**52
-    const __m256i exp_hi = _mm256_set1_epi64x(0x4530000080000000);  // 2**84 + 2**63, sign bit of the high half flipped
-    const __m256d offset = _mm256_castsi256_pd(_mm256_set1_epi64x(0x4530000080100000));  // 2**84 + 2**63 + 2**52
     std::int64_t i = 0;
-    for (; i + 4 <= n; i += 4) {
-        const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(s + i));
-        const __m256i lo = _mm256_blend_epi32(exp_lo, v, 0x55);                 // 2**52 + low 32 bits
-        const __m256i hi = _mm256_xor_si256(_mm256_srli_epi64(v, 32), exp_hi);  // 2**84 + (high + 2**31) * 2**32
-        const __m256d high = _mm256_sub_pd(_mm256_castsi256_pd(hi), offset);    // exact
-        put<Stream>(d + i, _mm256_add_pd(high, _mm256_castsi256_pd(lo)));
-    }
+    for (; i + 4 <= n; i += 4)
+        put<Stream>(d + i, i64_to_f64(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(s + i))));
+    return i;
+}
+
+// int64 -> float32 rounded once. Through float64 that is exact while |x| < 2**53: then the only rounding
+// is float64 -> float32. Rounding is monotonic and 2**53 is a double, so |double(x)| < 2**53 proves
+// |x| < 2**53; any lane at or beyond it (where two roundings could differ from one) sends its four
+// elements to the scalar conversion.
+NDB_AVX2 inline __m128 i64_to_f32(const std::int64_t* s) {
+    const __m256d x = i64_to_f64(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(s)));
+    const __m256d abs_x = _mm256_and_pd(x, _mm256_castsi256_pd(_mm256_set1_epi64x(0x7fffffffffffffff)));
+    if (_mm256_movemask_pd(_mm256_cmp_pd(abs_x, _mm256_set1_pd(9007199254740992.0), _CMP_GE_OQ)) == 0)
+        return _mm256_cvtpd_ps(x);
+    return _mm_setr_ps(static_cast<float>(s[0]), static_cast<float>(s[1]), static_cast<float>(s[2]),
+                       static_cast<float>(s[3]));
+}
+
+template <bool Stream>
+NDB_AVX2 std::int64_t vec_i64_to_f32(const std::byte* src, std::byte* dst, std::int64_t n) {
+    const std::int64_t* s = reinterpret_cast<const std::int64_t*>(src);
+    float* d = reinterpret_cast<float*>(dst);
+    std::int64_t i = 0;
+    for (; i + 8 <= n; i += 8) put<Stream>(d + i, _mm256_set_m128(i64_to_f32(s + i + 4), i64_to_f32(s + i)));
     return i;
 }
 
@@ -464,6 +488,7 @@ constexpr Entry kEntries[] = {
     {T::int32, T::float64,
      &vector_loop<T::int32, T::float64, vec_int_to_f64<std::int32_t, false>, vec_int_to_f64<std::int32_t, true>>},
     {T::int64, T::float64, &vector_loop<T::int64, T::float64, vec_i64_to_f64<false>, vec_i64_to_f64<true>>},
+    {T::int64, T::float32, &vector_loop<T::int64, T::float32, vec_i64_to_f32<false>, vec_i64_to_f32<true>>},
     {T::float32, T::int32, &vector_loop<T::float32, T::int32, vec_f32_to_i32>},
     {T::float64, T::int32, &vector_loop<T::float64, T::int32, vec_f64_to_i32>},
 };

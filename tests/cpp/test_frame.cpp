@@ -3,6 +3,7 @@
 // the mask output, errors raised before anything is written, and threaded writes equal to serial ones.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -10,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "frame_tuning.h"
 #include "ndbridge/error.h"
 #include "ndbridge/frame.h"
 #include "ndbridge/threads.h"
@@ -364,6 +366,88 @@ TEST(WriteColumns, TiledRowMajorWritesEqualElementByElement) {
         for (std::int64_t r = 0; r < rows; r += 13)  // the columns between the result's are never written
             ASSERT_EQ(at<float>(wide, r, 1), -1.0f);
     }
+}
+
+// The row-major writer's register transposes and streaming stores against the column-major writer (which
+// converts straight into place, no transpose): result units of 1, 2, 4, 8 and 16 bytes, column counts
+// around the block edges, partial tiles, chunked and gap columns, a C-order mask, an output that starts
+// off 16-byte alignment, with streaming stores forced on and off.
+TEST(WriteColumns, RowMajorTransposesAndStreamingStoresEqualTheColumnMajorWrite) {
+    const std::int64_t rows = 1100, max_cols = 70;
+    std::vector<std::vector<std::int64_t>> data(static_cast<std::size_t>(max_cols));
+    std::vector<std::vector<std::uint8_t>> missing(static_cast<std::size_t>(max_cols));
+    for (std::int64_t c = 0; c < max_cols; ++c)
+        for (std::int64_t r = 0; r < rows; ++r) {
+            data[static_cast<std::size_t>(c)].push_back((r * 31 + c * 7) % 100 - 20);
+            missing[static_cast<std::size_t>(c)].push_back(static_cast<std::uint8_t>((r + 2 * c) % 17 == 0));
+        }
+    const auto sources = [&](std::int64_t cols, bool gaps) {
+        std::vector<ColumnSource> src;
+        for (std::int64_t c = 0; c < cols; ++c) {
+            ColumnSource whole = column("column", data[static_cast<std::size_t>(c)], ScalarType::int64, c);
+            whole.missing_bytes = missing[static_cast<std::size_t>(c)].data();
+            for (std::int64_t r0 = 0; r0 < rows; r0 += c % 2 == 1 ? 77 : rows) {  // odd columns in chunks
+                if (gaps && c % 3 == 2 && r0 >= 300 && r0 < 450) continue;        // rows no source covers
+                ColumnSource chunk = whole;
+                chunk.data += r0 * 8;
+                chunk.missing_bytes += r0;
+                chunk.row_offset = r0;
+                chunk.length = std::min<std::int64_t>(c % 2 == 1 ? 77 : rows, rows - r0);
+                src.push_back(chunk);
+            }
+        }
+        return src;
+    };
+    const std::int64_t saved_threshold = detail::frame_stream_threshold().load();
+    const int saved_threads = get_num_threads();
+    set_num_threads(2);
+    detail::set_parallel_grain(1);
+    for (ScalarType to :
+         {ScalarType::uint8, ScalarType::int16, ScalarType::float32, ScalarType::float64, ScalarType::complex128})
+        for (std::int64_t cols : {1, 3, 4, 5, 16, 17, 33, 70})
+            for (bool gaps : {false, true}) {
+                const std::vector<ColumnSource> src = sources(cols, gaps);
+                const std::int64_t shape[] = {rows, cols};
+                const Array want = Array::zeros(to, shape, MemoryOrder::F);
+                const Array want_mask = Array::zeros(ScalarType::bool_, shape, MemoryOrder::F);
+                write_columns(src, {NullPolicy::fill, 3.0}, want, &want_mask);
+                for (bool offset : {false, true})
+                    for (std::int64_t threshold : {std::int64_t{0}, std::numeric_limits<std::int64_t>::max()}) {
+                        // offset: columns 1.. of a C-order array one column wider, so rows start off alignment
+                        const std::int64_t wide_shape[] = {rows, cols + 1};
+                        const Array wide = Array::zeros(to, wide_shape),
+                                    wide_mask = Array::zeros(ScalarType::bool_, wide_shape);
+                        const std::int64_t item = wide.itemsize();
+                        const std::int64_t strides[] = {(cols + 1) * item, item}, mask_strides[] = {cols + 1, 1};
+                        const std::int64_t skip = offset ? 1 : 0;
+                        const Array out = offset ? Array::wrap(wide.data() + item, to, shape, strides, Device::cpu(),
+                                                               false, wide.owner())
+                                                 : Array::zeros(to, shape);
+                        const Array mask = offset ? Array::wrap(wide_mask.data() + skip, ScalarType::bool_, shape,
+                                                                mask_strides, Device::cpu(), false, wide_mask.owner())
+                                                  : Array::zeros(ScalarType::bool_, shape);
+                        detail::frame_stream_threshold().store(threshold);
+                        write_columns(src, {NullPolicy::fill, 3.0}, out, &mask);
+                        std::int64_t bad = 0, first_bad = -1;
+                        for (std::int64_t r = 0; r < rows; ++r)
+                            for (std::int64_t c = 0; c < cols; ++c) {
+                                const bool same =
+                                    std::memcmp(out.data() + r * out.strides()[0] + c * out.strides()[1],
+                                                want.data() + r * want.strides()[0] + c * want.strides()[1],
+                                                static_cast<std::size_t>(item)) == 0 &&
+                                    at<std::uint8_t>(mask, r, c) == at<std::uint8_t>(want_mask, r, c);
+                                if (!same && bad++ == 0) first_bad = r * cols + c;
+                            }
+                        for (std::int64_t r = 0; r < rows && offset; ++r)  // the column before is never written
+                            bad += at<std::uint8_t>(wide_mask, r, 0) != 0;
+                        ASSERT_EQ(bad, 0)
+                            << name(DType(to)) << ", " << cols << " columns, gaps " << gaps << ", offset " << offset
+                            << ", threshold " << threshold << ": first difference at element " << first_bad;
+                    }
+            }
+    detail::set_parallel_grain(0);
+    set_num_threads(saved_threads);
+    detail::frame_stream_threshold().store(saved_threshold);
 }
 
 }  // namespace

@@ -166,6 +166,15 @@ std::vector<std::byte> probes(ScalarType from) {
                  {std::int64_t{0}, std::int64_t{-1}, INT64_MAX, INT64_MIN, std::int64_t{1} << 53,
                   (std::int64_t{1} << 53) + 1, -(std::int64_t{1} << 53) - 1, (std::int64_t{1} << 62) + 1025})
                 append(out, v);
+            // int64 -> float32 around 2**53 (where the vector loop leaves float64) and at float32 ties:
+            // x + 2**(e-24) sits halfway between two floats, +-1 either side; beyond 2**53 a trip through
+            // float64 would round the tie first and then round it again to even.
+            for (int e = 24; e <= 62; ++e)
+                for (std::int64_t off : {-1, 0, 1}) {
+                    const std::int64_t base = std::int64_t{1} << e, half = std::int64_t{1} << (e - 24);
+                    for (std::int64_t v : {base + off, base + half + off, base + 3 * half + off})
+                        append(out, v), append(out, -v);
+                }
             for (int i = 0; i < 100000; ++i) append(out, rng());
             for (int i = 0; i < 100000; ++i) append(out, static_cast<std::int64_t>(rng()) >> (rng() % 64));
             return out;
