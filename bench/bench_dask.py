@@ -56,9 +56,12 @@ def store_into_numpy(x):
 
 def main():
     # glibc keeps freed blocks below its (self-raising) mmap threshold in the heap, where RSS cannot see
-    # them come and go; a fixed threshold maps every large block on its own, so RSS tracks each one.
+    # them come and go; a fixed threshold maps every large block on its own, so RSS tracks each one. The
+    # core's cache of freed large blocks is off for the same reason: a peak above the start must count
+    # what a conversion needs, not blocks an earlier one left for reuse.
     if "MALLOC_MMAP_THRESHOLD_" not in os.environ:
-        os.execve(sys.executable, [sys.executable, *sys.argv], {**os.environ, "MALLOC_MMAP_THRESHOLD_": "262144"})
+        os.execve(sys.executable, [sys.executable, *sys.argv],
+                  {**os.environ, "MALLOC_MMAP_THRESHOLD_": "262144", "NDBRIDGE_CACHE_MB": "0"})
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--cols", type=int, default=16)

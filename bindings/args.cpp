@@ -65,11 +65,24 @@ std::optional<ScalarType> unsized_string_spec(nb::handle spec) {
         if (text == "S" || text == "bytes" || text == "bytes_") return ScalarType::bytes;
         return std::nullopt;
     }
-    nb::object numpy = loaded_module("numpy");
-    if (!numpy.is_valid()) return std::nullopt;
-    if (o == numpy.attr("str_").ptr()) return ScalarType::unicode;
-    if (o == numpy.attr("bytes_").ptr()) return ScalarType::bytes;
-    if (nb::isinstance(spec, numpy.attr("dtype")) && nb::cast<std::int64_t>(spec.attr("itemsize")) == 0) {
+    // NumPy's str_, bytes_ and dtype, looked up once NumPy is loaded (held for the life of the process):
+    // by name on every call they cost more than the rest of a small cast with dtype=np.float32.
+    struct NumpyTextTypes {
+        PyObject* str_ = nullptr;
+        PyObject* bytes_ = nullptr;
+        PyObject* dtype = nullptr;
+    };
+    static NumpyTextTypes numpy_types;
+    if (numpy_types.dtype == nullptr) {
+        nb::object numpy = loaded_module("numpy");
+        if (!numpy.is_valid()) return std::nullopt;
+        numpy_types = {numpy.attr("str_").inc_ref().ptr(), numpy.attr("bytes_").inc_ref().ptr(),
+                       numpy.attr("dtype").inc_ref().ptr()};
+    }
+    if (o == numpy_types.str_) return ScalarType::unicode;
+    if (o == numpy_types.bytes_) return ScalarType::bytes;
+    if (PyType_Check(numpy_types.dtype) && PyObject_TypeCheck(o, reinterpret_cast<PyTypeObject*>(numpy_types.dtype)) &&
+        nb::cast<std::int64_t>(spec.attr("itemsize")) == 0) {
         const std::string kind = nb::cast<std::string>(spec.attr("kind"));
         if (kind == "U") return ScalarType::unicode;
         if (kind == "S") return ScalarType::bytes;
