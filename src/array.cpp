@@ -83,6 +83,28 @@ std::size_t cache_limit_from_environment() noexcept {
     return static_cast<std::size_t>(mb) << 20;
 }
 
+// A large block is a mapping of its own, never memory of malloc's heap: the huge-page advice stays on
+// that mapping and leaves with it. Advice given to heap memory stays on the heap's range after the block
+// is freed, so the heap's later small blocks fault in as 2 MiB pages that are cleared whole (measured: a
+// 1 MiB cast 1.4x slower after larger conversions, most of the difference in clear_page).
+void* map_block(std::size_t bytes) {
+    // Mapped with a huge page's slack, then trimmed to a 2 MiB-aligned span of `bytes`.
+    const std::size_t span = bytes + kHugePage;
+    void* raw = ::mmap(nullptr, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (raw == MAP_FAILED) throw std::bad_alloc();
+    const auto start = reinterpret_cast<std::uintptr_t>(raw);
+    const std::uintptr_t aligned = (start + kHugePage - 1) / kHugePage * kHugePage;
+    if (aligned > start) (void)::munmap(raw, aligned - start);
+    const std::uintptr_t end = start + span, used_end = aligned + bytes;
+    if (end > used_end) (void)::munmap(reinterpret_cast<void*>(used_end), end - used_end);
+    void* data = reinterpret_cast<void*>(aligned);
+    // Advice only: a kernel without THP refuses it, and the memory works as before.
+    (void)::madvise(data, bytes, MADV_HUGEPAGE);
+    return data;
+}
+
+void unmap_block(void* data, std::size_t bytes) noexcept { (void)::munmap(data, bytes); }
+
 class BlockCache {
 public:
     BlockCache() : limit_(cache_limit_from_environment()) {
@@ -130,10 +152,8 @@ public:
                 held_ += bytes;
             }
         }
-        for (std::size_t k = 0; k < n_free; ++k) release(to_free[k].data);
+        for (std::size_t k = 0; k < n_free; ++k) unmap_block(to_free[k].data, to_free[k].bytes);
     }
-
-    static void release(void* data) noexcept { ::operator delete (data, std::align_val_t{kHugePage}); }
 
 private:
     struct Block {
@@ -165,11 +185,7 @@ Owner allocate(std::int64_t nbytes, void*& data_out) {
     if (n >= kHugePageThreshold) {
         const std::size_t bytes = (n + kHugePage - 1) / kHugePage * kHugePage;
         void* data = BlockCache::instance().take(bytes);
-        if (data == nullptr) {
-            data = ::operator new (bytes, std::align_val_t{kHugePage});
-            // Advice only: a kernel without THP refuses it, and the memory works as before.
-            (void)::madvise(data, bytes, MADV_HUGEPAGE);
-        }
+        if (data == nullptr) data = map_block(bytes);
         data_out = data;
         return Owner(data, CachedBlock{bytes});  // if the count block cannot be made, the block goes to the cache
     }
