@@ -25,9 +25,23 @@ Struct* capsule_struct(nb::handle capsule, const char* name, nb::handle obj, con
     return p;
 }
 
+// obj.name(), the method looked up without binding it (this is on every zero-copy conversion).
+nb::object call_method(nb::handle obj, PyObject* name) {
+    PyObject* args[1] = {obj.ptr()};
+    PyObject* result = PyObject_VectorcallMethod(name, args, 1, nullptr);
+    if (result == nullptr) throw nb::python_error();
+    return nb::steal(result);
+}
+
 ArrowTable import_from(nb::handle obj) {
-    if (nb::hasattr(obj, "__arrow_c_array__")) {
-        nb::object pair = obj.attr("__arrow_c_array__")();
+    static PyObject* const array_method = interned("__arrow_c_array__");
+    static PyObject* const stream_method = interned("__arrow_c_stream__");
+    // The type is asked first: finding the method there binds nothing. An attribute set on the instance
+    // only is honoured too, as the probe and Python's hasattr would.
+    const bool has_array = PyObject_HasAttr(reinterpret_cast<PyObject*>(Py_TYPE(obj.ptr())), array_method) == 1 ||
+                           PyObject_HasAttr(obj.ptr(), array_method) == 1;
+    if (has_array) {
+        nb::object pair = call_method(obj, array_method);
         if (!PyTuple_Check(pair.ptr()) || PyTuple_GET_SIZE(pair.ptr()) != 2)
             fail(ErrorKind::type, py_type_name(obj), ".__arrow_c_array__() returned ", short_repr(pair),
                  ", not a (schema, array) pair of capsules");
@@ -37,7 +51,7 @@ ArrowTable import_from(nb::handle obj) {
         auto* array = capsule_struct<ArrowArray>(array_capsule, "arrow_array", obj, "__arrow_c_array__");
         return import_arrow_array(schema, array);
     }
-    nb::object capsule = obj.attr("__arrow_c_stream__")();
+    nb::object capsule = call_method(obj, stream_method);
     return import_arrow_stream(
         capsule_struct<ArrowArrayStream>(capsule, "arrow_array_stream", obj, "__arrow_c_stream__"));
 }
@@ -60,10 +74,6 @@ DType result_dtype(const ArrowFrame& frame, const ConversionRequest& req) {
 }
 
 }  // namespace
-
-bool has_arrow_protocol(nb::handle obj) {
-    return nb::hasattr(obj, "__arrow_c_stream__") || nb::hasattr(obj, "__arrow_c_array__");
-}
 
 std::vector<ColumnSource> ArrowFrame::sources(std::span<const std::size_t> chosen) {
     std::vector<ColumnSource> out;

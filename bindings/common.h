@@ -185,6 +185,9 @@ Array read_array_method(nb::handle obj, const ConversionRequest& req, bool& fres
 
 // ---------------------------------------------------------------------------------------------- dlpack_import.cpp
 
+/// An interned Python string for an attribute or method name, made once by the caller (kept in a static):
+/// these lookups are on the per-call path, where building the name on each call is a measurable share.
+PyObject* interned(const char* name);
 /// Imports a DLPack capsule of either form (renaming it to used_*, so it can be consumed only once).
 Array import_capsule(nb::handle capsule);
 /// Imports a DLPack producer (its C exchange API when `p.api` is set, else its __dlpack__); `fresh`
@@ -309,8 +312,6 @@ struct ArrowFrame {
     Owner owner() const { return table; }
 };
 
-/// True for objects with __arrow_c_stream__ or __arrow_c_array__ (pyarrow, polars, nanoarrow, ...).
-bool has_arrow_protocol(nb::handle obj);
 /// Reads an Arrow producer (stream preferred, else array) without importing pyarrow; everything is
 /// validated before any data is read. `function` names the caller in messages.
 ArrowFrame read_arrow_frame(nb::handle obj, const char* function);

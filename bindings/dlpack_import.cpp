@@ -13,6 +13,13 @@
 #include "ndbridge/dlpack_io.h"
 
 namespace ndbridge::python {
+
+PyObject* interned(const char* name) {
+    PyObject* s = PyUnicode_InternFromString(name);
+    if (s == nullptr) throw nb::python_error();
+    return s;  // kept for the life of the process
+}
+
 namespace {
 
 constexpr const char* kVersionedName = "dltensor_versioned";
@@ -70,13 +77,6 @@ Device dlpack_device_of(nb::handle obj) {
         fail(ErrorKind::type, py_type_name(obj), ".__dlpack_device__() returned ", short_repr(dev),
              ", not a (device_type, device_id) tuple");
     return *d;
-}
-
-// Attribute and method names made once: these lookups are on the per-call path of every tensor.
-PyObject* interned(const char* name) {
-    PyObject* s = PyUnicode_InternFromString(name);
-    if (s == nullptr) throw nb::python_error();
-    return s;  // kept for the life of the process
 }
 
 bool method_says_true(nb::handle t, PyObject* method) {

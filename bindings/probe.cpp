@@ -103,6 +103,8 @@ Probe with_instance(nb::handle obj, const Probe& p) {
     PyTypeObject* t = Py_TYPE(obj.ptr());
     const bool plain_sequence = t == &PyList_Type || t == &PyTuple_Type || t == &PyRange_Type;
     if (p.kind != Kind::unknown && (p.kind != Kind::sequence || plain_sequence)) return p;
+    // In the type's order: Arrow before DLPack.
+    if (nb::hasattr(obj, "__arrow_c_stream__") || nb::hasattr(obj, "__arrow_c_array__")) return {Kind::arrow};
     if (nb::hasattr(obj, "__dlpack__")) return {Kind::dlpack};
     if (nb::hasattr(obj, "__array_interface__")) return {Kind::array_interface};
     if (nb::hasattr(obj, "__array_struct__")) return {Kind::array_struct};

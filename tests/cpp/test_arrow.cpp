@@ -129,6 +129,28 @@ TEST(ArrowFormat, MalformedFormatsAreValueErrorsNamingThem) {
     }
 }
 
+// One-character formats are found through an index by character: every byte, ASCII or not, either is one of
+// the specification's one-character formats or is refused by name.
+TEST(ArrowFormat, EveryOneCharacterFormatIsKnownOrRefused) {
+    const std::string known = "nbcCsSiIlLefgzZuU";
+    for (int byte = 1; byte < 256; ++byte) {
+        const std::string format(1, static_cast<char>(byte));
+        if (known.find(format) != std::string::npos) {
+            EXPECT_NO_THROW(parse_arrow_format(format)) << byte;
+            continue;
+        }
+        try {
+            parse_arrow_format(format);
+            ADD_FAILURE() << "accepted byte " << byte;
+        } catch (const Error& e) {
+            EXPECT_EQ(e.kind(), ErrorKind::value) << byte;
+        }
+    }
+    EXPECT_EQ(parse_arrow_format("g").description, "float64");
+    EXPECT_EQ(parse_arrow_format("b").layout, ArrowLayout::boolean);
+    EXPECT_EQ(parse_arrow_format("Z").bit_width, 64);
+}
+
 TEST_F(ArrowImport, AValidArrayIsMovedAndReleasedOnceWithTheTable) {
     double values[4] = {1, 2, 3, 4};
     const void* buffers[2] = {nullptr, values};

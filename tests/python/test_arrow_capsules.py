@@ -171,6 +171,29 @@ def test_capsules_of_the_wrong_name_are_type_errors():
         ndb.asarray(NotAPair())
 
 
+def test_a_method_set_on_the_instance_is_honoured_and_errors_inside_a_method_propagate():
+    pa = pytest.importorskip("pyarrow")
+    source = pa.array([1.5, 2.5, 4.0])
+
+    class Holder:
+        pass
+
+    holder = Holder()  # the type has no Arrow method: only this instance has one
+    holder.__arrow_c_array__ = source.__arrow_c_array__
+    assert np.asarray(ndb.asarray(holder)).tolist() == [1.5, 2.5, 4.0]
+    assert np.asarray(ndb.from_dataframe(holder, dtype="float32")).tolist() == [1.5, 2.5, 4.0]
+
+    class Failing:
+        def __arrow_c_array__(self, requested_schema=None):
+            raise AttributeError("the producer's own failure")
+
+        def __arrow_c_stream__(self, requested_schema=None):
+            raise AssertionError("the stream must not be asked when the array method exists")
+
+    with pytest.raises(AttributeError, match="the producer's own failure"):
+        ndb.asarray(Failing())
+
+
 def test_polars_is_read_without_pyarrow_being_imported():
     pytest.importorskip("polars")
     code = textwrap.dedent(
