@@ -24,6 +24,7 @@
 #include "kernels/raw_copy.h"
 #include "kernels/strings.h"
 #include "kernels/time.h"
+#include "kernels/transpose.h"
 #include "ndbridge/error.h"
 #include "ndbridge/threads.h"
 #include "parallel.h"
@@ -196,6 +197,31 @@ std::optional<TilePlan> plan_tiles(const Axes& axes, std::int64_t src_item) {
     return t;
 }
 
+// Gathers a tile into the stage, transposed: stage row j, item i <- source line i (lines `line_stride`
+// apart), item j (items `item_stride` apart), for j < nj and i < ni. Lines of contiguous items go through
+// register blocks; what the blocks leave (and strided or reversed lines) one item at a time.
+void gather_tile(std::byte* stage, std::int64_t pitch, const std::byte* src, std::int64_t line_stride,
+                 std::int64_t item_stride, std::int64_t nj, std::int64_t ni, std::int64_t item) {
+    std::int64_t bj = 0, bi = 0;  // rows and lines done in blocks
+#if defined(__SSE2__)
+    if (const std::int64_t edge = kernels::transpose_block_edge(item);
+        edge != 0 && item_stride == item && nj >= edge && ni >= edge) {
+        bj = nj / edge * edge;
+        bi = ni / edge * edge;
+        switch (item) {
+            case 1: kernels::transpose_blocks<1, false>(stage, pitch, src, line_stride, bj, bi); break;
+            case 4: kernels::transpose_blocks<4, false>(stage, pitch, src, line_stride, bj, bi); break;
+            default: kernels::transpose_blocks<8, false>(stage, pitch, src, line_stride, bj, bi); break;
+        }
+    }
+#endif
+    for (std::int64_t i = 0; i < ni; ++i) {
+        const std::int64_t from = i < bi ? bj : 0;  // the lines the blocks covered have only their tail left
+        kernels::raw_copy(stage + from * pitch + i * item, pitch, src + i * line_stride + from * item_stride,
+                          item_stride, nj - from, item);
+    }
+}
+
 // Runs `run` over the tiles [begin, end) of the plan, numbered with the column tile fastest.
 template <class Run>
 void for_each_tile(const TilePlan& t, std::byte* dst, const std::byte* src, std::int64_t item, std::int64_t begin,
@@ -218,8 +244,7 @@ void for_each_tile(const TilePlan& t, std::byte* dst, const std::byte* src, std:
         }
         const std::int64_t ni = std::min(t.tile_cols, t.cols.extent - i0);
         const std::int64_t nj = std::min(t.tile_rows, t.rows.extent - j0);
-        for (std::int64_t i = 0; i < ni; ++i)
-            kernels::raw_copy(stage + i * item, pitch, s + i * t.cols.src_stride, t.rows.src_stride, nj, item);
+        gather_tile(stage, pitch, s, t.cols.src_stride, t.rows.src_stride, nj, ni, item);
         for (std::int64_t j = 0; j < nj; ++j)
             run(d + j * t.rows.dst_stride, stage + j * pitch, ni, t.cols.dst_stride, item);
     }

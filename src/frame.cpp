@@ -20,6 +20,7 @@
 #include "kernels/cast_table.h"
 #include "kernels/raw_copy.h"
 #include "kernels/time.h"
+#include "kernels/transpose.h"
 #include "ndbridge/copy.h"
 #include "ndbridge/error.h"
 #include "ndbridge/threads.h"
@@ -351,76 +352,6 @@ void transpose_out_as(std::byte* dst, std::int64_t row_stride, const std::int64_
     }
 }
 
-#if defined(__SSE2__)
-// Square blocks of the stage transposed in registers (SSE2, every x86-64 CPU): 4 x 4 float32-sized units,
-// 2 x 2 float64-sized units, 16 x 16 bytes (the mask). Each output row of a block is one 16-byte store;
-// streamed (non-temporal) when asked: for outputs far larger than the last-level cache, an ordinary store
-// first reads the line it overwrites, a third more memory traffic than the pass needs.
-template <bool Stream>
-inline void put16(std::byte* p, __m128i v) {
-    if constexpr (Stream)
-        _mm_stream_si128(reinterpret_cast<__m128i*>(p), v);
-    else
-        _mm_storeu_si128(reinterpret_cast<__m128i*>(p), v);
-}
-
-inline __m128i load16(const std::byte* p) { return _mm_load_si128(reinterpret_cast<const __m128i*>(p)); }
-
-// Block edge, in units, of the register transposes for a unit size (0: none).
-constexpr std::int64_t block_edge(std::int64_t item) { return item == 1 ? 16 : item == 4 ? 4 : item == 8 ? 2 : 0; }
-
-// The interleaves leave the 16 byte rows in bit-reversed order: register h holds row kByteRowOrder[h].
-constexpr std::array<std::uint8_t, 16> kByteRowOrder = {0, 8, 4, 12, 2, 10, 6, 14, 1, 9, 5, 13, 3, 11, 7, 15};
-
-template <std::int64_t Item, bool Stream>
-void transpose_blocks(std::byte* dst, std::int64_t row_stride, const std::byte* stage, std::int64_t rows,
-                      std::int64_t cols) {
-    constexpr std::int64_t edge = block_edge(Item), pitch = kTileRows * Item;
-    for (std::int64_t j = 0; j < rows; j += edge)
-        for (std::int64_t k = 0; k < cols; k += edge) {
-            const std::byte* from = stage + k * pitch + j * Item;
-            std::byte* to = dst + j * row_stride + k * Item;
-            if constexpr (Item == 4) {
-                __m128 a = _mm_castsi128_ps(load16(from)), b = _mm_castsi128_ps(load16(from + pitch));
-                __m128 c = _mm_castsi128_ps(load16(from + 2 * pitch)), d = _mm_castsi128_ps(load16(from + 3 * pitch));
-                _MM_TRANSPOSE4_PS(a, b, c, d);
-                put16<Stream>(to, _mm_castps_si128(a));
-                put16<Stream>(to + row_stride, _mm_castps_si128(b));
-                put16<Stream>(to + 2 * row_stride, _mm_castps_si128(c));
-                put16<Stream>(to + 3 * row_stride, _mm_castps_si128(d));
-            } else if constexpr (Item == 8) {
-                const __m128i a = load16(from), b = load16(from + pitch);
-                put16<Stream>(to, _mm_unpacklo_epi64(a, b));
-                put16<Stream>(to + row_stride, _mm_unpackhi_epi64(a, b));
-            } else {
-                // Four rounds of interleaving (8-, 16-, 32-, 64-bit units) turn 16 columns into 16 rows.
-                __m128i v[16], w[16];
-                for (std::size_t q = 0; q < 16; ++q) v[q] = load16(from + static_cast<std::int64_t>(q) * pitch);
-                for (std::size_t q = 0; q < 8; ++q) {
-                    w[2 * q] = _mm_unpacklo_epi8(v[2 * q], v[2 * q + 1]);
-                    w[2 * q + 1] = _mm_unpackhi_epi8(v[2 * q], v[2 * q + 1]);
-                }
-                for (std::size_t q = 0; q < 4; ++q)
-                    for (std::size_t h = 0; h < 2; ++h) {
-                        v[4 * q + h] = _mm_unpacklo_epi16(w[4 * q + h], w[4 * q + h + 2]);
-                        v[4 * q + h + 2] = _mm_unpackhi_epi16(w[4 * q + h], w[4 * q + h + 2]);
-                    }
-                for (std::size_t q = 0; q < 2; ++q)
-                    for (std::size_t h = 0; h < 4; ++h) {
-                        w[8 * q + h] = _mm_unpacklo_epi32(v[8 * q + h], v[8 * q + h + 4]);
-                        w[8 * q + h + 4] = _mm_unpackhi_epi32(v[8 * q + h], v[8 * q + h + 4]);
-                    }
-                for (std::size_t h = 0; h < 8; ++h) {
-                    v[h] = _mm_unpacklo_epi64(w[h], w[h + 8]);
-                    v[h + 8] = _mm_unpackhi_epi64(w[h], w[h + 8]);
-                }
-                for (std::size_t h = 0; h < 16; ++h)
-                    put16<Stream>(to + static_cast<std::int64_t>(kByteRowOrder[h]) * row_stride, v[h]);
-            }
-        }
-}
-#endif
-
 // Writes `rows` rows of `cols` staged columns; col_offsets[k] is column k's byte offset in a row. With
 // `stream`, rows of adjacent columns go out through non-temporal stores where they are 16-byte aligned;
 // the caller fences before the output is read.
@@ -428,7 +359,7 @@ void transpose_out(std::byte* dst, std::int64_t row_stride, const std::int64_t* 
                    const std::byte* stage, std::int64_t rows, std::int64_t item, bool stream) {
     std::int64_t rows_done = 0, cols_done = 0;
 #if defined(__SSE2__)
-    const std::int64_t edge = block_edge(item);
+    const std::int64_t edge = kernels::transpose_block_edge(item);
     bool adjacent = edge != 0;
     for (std::int64_t k = 1; k < cols && adjacent; ++k) adjacent = col_offsets[k] == col_offsets[0] + k * item;
     if (adjacent && rows >= edge && cols >= edge) {
@@ -437,10 +368,11 @@ void transpose_out(std::byte* dst, std::int64_t row_stride, const std::int64_t* 
         std::byte* first = dst + col_offsets[0];
         const bool aligned = reinterpret_cast<std::uintptr_t>(first) % 16 == 0 && row_stride % 16 == 0;
         const auto run = [&]<std::int64_t Item>(std::integral_constant<std::int64_t, Item>) {
+            const std::int64_t pitch = kTileRows * Item;  // the stage's columns
             if (stream && aligned)
-                transpose_blocks<Item, true>(first, row_stride, stage, rows_done, cols_done);
+                kernels::transpose_blocks<Item, true>(first, row_stride, stage, pitch, rows_done, cols_done);
             else
-                transpose_blocks<Item, false>(first, row_stride, stage, rows_done, cols_done);
+                kernels::transpose_blocks<Item, false>(first, row_stride, stage, pitch, rows_done, cols_done);
         };
         switch (item) {
             case 1: run(std::integral_constant<std::int64_t, 1>{}); break;

@@ -127,6 +127,20 @@ TEST_F(Tiles, ThreeDimensionalPermutesEqualTheElementwiseCopy) {
     }
 }
 
+// The gather's register blocks (16 x 16 bytes, 4 x 4 and 2 x 2 units): sizes on and around the block edges,
+// and source lines in reverse order (a negative line stride with contiguous items still takes the blocks).
+TEST_F(Tiles, RegisterBlockGathersEqualTheElementwiseCopyAroundTheirEdges) {
+    for (const ScalarType type : {ScalarType::uint8, ScalarType::float32, ScalarType::float64}) {
+        for (const Dims& shape : {Dims{16, 16}, Dims{17, 15}, Dims{2, 3}, Dims{33, 65}, Dims{4, 130}, Dims{129, 5}}) {
+            const Array a = patterned(type, shape);
+            expect_tiled_equals_elementwise(a.transpose(), type);
+            expect_tiled_equals_elementwise(
+                a.index(std::vector<Index>{Slice{std::nullopt, std::nullopt, -1}}).transpose(), type);
+            expect_tiled_equals_elementwise(a.transpose(), ScalarType::float64);
+        }
+    }
+}
+
 TEST_F(Tiles, AsciiCheckFailsBeforeAnyTileIsWritten) {
     Array a = patterned(DType::unicode(2), Dims{40, 50});
     const char32_t e_acute = U'\u00e9';
