@@ -162,6 +162,10 @@ const DLPackExchangeAPI* exchange_api_of(PyTypeObject* type);
 /// Views a NumPy ndarray exactly (dtype with byte order, datetimes, strings, ml_dtypes types),
 /// reading its fields without a Python call.
 Array read_numpy(nb::handle obj);
+/// read_numpy's view without an owner: only for reading while the caller holds a reference to `obj`
+/// (the source of a copy made within one call), where the owner's allocation and release cost more than
+/// a small copy.
+Array read_numpy_unowned(nb::handle obj);
 /// True for NumPy arrays of dtype object, which hold Python objects, not values: they are read as
 /// sequences (a copy; CopyError under copy=False).
 bool is_object_ndarray(nb::handle obj) noexcept;
