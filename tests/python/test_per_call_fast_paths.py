@@ -332,8 +332,8 @@ def dtype_copy_sources():
     out = {f"ndarray {k}": v for k, v in ndarray_inputs().items()}
     out.update({f"ndb {k}": v for k, v in ndb_inputs().items()})
     out["ndarray with NaN"] = np.array([1.5, np.nan, -2.0])
-    out["ndarray large"] = np.arange(1 << 14, dtype=np.float64)  # 128 KiB: the copy runs without the GIL
-    out["ndb large"] = ndb.asarray(np.arange(1 << 14, dtype=np.float64)[::-1])
+    out["ndarray large"] = np.arange(1 << 16, dtype=np.float64)  # 512 KiB: the copy runs without the GIL
+    out["ndb large"] = ndb.asarray(np.arange(1 << 16, dtype=np.float64)[::-1])
     return out
 
 
