@@ -328,11 +328,6 @@ struct InvalidIntegerCount {
 };
 
 thread_local InvalidCasts invalid_casts;
-// Invalid elements counted in every thread and not yet taken. While there are none (nearly always),
-// take_invalid_casts skips the thread-local read: from a shared library that is a call into the TLS
-// resolver, and the binding takes twice per conversion (~5% of a 4 KiB copy). A count a thread never
-// takes keeps the slow read on, which is only slower.
-std::atomic<std::int64_t> untaken_invalid_casts{0};
 
 void count_invalid_integer_casts(const Axes& axes, const Array& dst, const Array& src, ScalarType from, int threads) {
     std::atomic<std::int64_t> count{0};
@@ -351,7 +346,6 @@ void count_invalid_integer_casts(const Axes& axes, const Array& dst, const Array
     if (const std::int64_t found = count.load(); found != 0) {
         invalid_casts.count += found;
         invalid_casts.to = dst.dtype();
-        untaken_invalid_casts.fetch_add(found, std::memory_order_relaxed);
     }
 }
 
@@ -379,13 +373,7 @@ bool ranges_overlap(const Array& a, const Array& b) {
 
 }  // namespace
 
-InvalidCasts take_invalid_casts() noexcept {
-    // A thread sees its own additions to the counter, so its own untaken count is never missed.
-    if (untaken_invalid_casts.load(std::memory_order_relaxed) == 0) return {};
-    InvalidCasts taken = std::exchange(invalid_casts, InvalidCasts{});
-    untaken_invalid_casts.fetch_sub(taken.count, std::memory_order_relaxed);
-    return taken;
-}
+InvalidCasts take_invalid_casts() noexcept { return std::exchange(invalid_casts, InvalidCasts{}); }
 
 bool can_convert(DType from, DType to) noexcept {
     if (from.is_numeric() && to.is_numeric()) return true;
