@@ -90,6 +90,30 @@ std::optional<ScalarType> unsized_string_spec(nb::handle spec) {
     return std::nullopt;
 }
 
+// dtype= read: a length-less text type, or a DType.
+struct DtypeArgument {
+    std::optional<ScalarType> unsized_string;
+    std::optional<DType> dtype;
+};
+
+DtypeArgument read_dtype_argument(nb::handle dtype) {
+    // The last str spelling and its meaning, the str held so that its address is not reused: a loop of calls
+    // with one dtype="float32" reads it once (the lookups below cost as much as a 4 KiB copy's own work).
+    // A str cannot change; every parser here runs with the GIL held.
+    static PyObject* last_text = nullptr;
+    static DtypeArgument last;
+    if (dtype.ptr() == last_text) return last;
+    DtypeArgument read;
+    read.unsized_string = unsized_string_spec(dtype);
+    if (!read.unsized_string) read.dtype = dtype_from_object(dtype);
+    if (PyUnicode_CheckExact(dtype.ptr())) {
+        Py_XDECREF(last_text);
+        last_text = Py_NewRef(dtype.ptr());
+        last = read;
+    }
+    return read;
+}
+
 }  // namespace
 
 DType string_dtype_from_data(DType data, ScalarType wanted) {
@@ -103,8 +127,9 @@ DType string_dtype_from_data(DType data, ScalarType wanted) {
 ConversionRequest parse_request(nb::handle dtype, nb::handle device, nb::handle copy, nb::handle order) {
     ConversionRequest r;
     if (!dtype.is_none()) {
-        r.unsized_string = unsized_string_spec(dtype);
-        if (!r.unsized_string) r.dtype = dtype_from_object(dtype);
+        const DtypeArgument read = read_dtype_argument(dtype);
+        r.unsized_string = read.unsized_string;
+        r.dtype = read.dtype;
     }
     r.device = parse_device(device);
     r.copy = parse_copy(copy);

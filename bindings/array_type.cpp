@@ -230,7 +230,7 @@ void bind_array(nb::module_& m) {
 
     nb::class_<Array> cls(m, "Array",
                           "ndbridge's strided n-d array: a view of memory with a dtype, shape and byte strides.",
-                          nb::type_slots(array_type_slots()), nb::is_weak_referenceable());
+                          nb::type_slots(array_type_slots()), nb::is_weak_referenceable(), nb::pooled());
     cls.def_prop_ro(
            "shape", [](const Array& a) { return to_tuple(a.shape()); }, "Extent of each axis, as a tuple.")
         .def_prop_ro(

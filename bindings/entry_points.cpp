@@ -13,12 +13,17 @@
 namespace ndbridge::python {
 namespace {
 
+// The copy the core's decision asked for (`cause`), without the GIL when it is large.
+Array copy_released(const Array& view, const ConversionRequest& req, const TargetTraits& traits, CopyCause cause) {
+    const std::int64_t bytes = view.size() * req.dtype.value_or(view.dtype()).itemsize();
+    return copying(bytes, [&] { return copy_for(view, req, traits, cause); });
+}
+
 // The core's share-or-copy decision; the copy, when there is one, runs without the GIL.
 Array share_or_copy_released(Array view, const ConversionRequest& req, const TargetTraits& traits) {
     const CopyCause cause = copy_cause(view, req, traits);
     if (cause == CopyCause::none) return view;  // moved out: no copy of the view's shape and strides
-    const std::int64_t bytes = view.size() * req.dtype.value_or(view.dtype()).itemsize();
-    return copying(bytes, [&] { return copy_for(view, req, traits, cause); });
+    return copy_released(view, req, traits, cause);
 }
 
 [[noreturn]] void cannot_convert(nb::handle obj) {
@@ -188,6 +193,31 @@ nb::object fast_default(nb::handle obj, Target target) {
     return nb::object();
 }
 
+// The per-call fast path of a request with only dtype= and/or copy= (docs/decisions.md, "Per-call fast paths"):
+// an exact ndarray of values or an ndb.Array to the ndbridge target, the core's share-or-copy decision taken
+// on its view without the probe, the view's owner or hand_to. A copy reads an unowned view of an ndarray:
+// `held` keeps the array (and so its memory: its reference count also refuses a resize) for the call.
+// Gives exactly what convert_object gives; an invalid object for any other input (subclasses, object
+// arrays) or a text dtype without a length, which the caller then converts with the same request.
+nb::object fast_dtype_or_copy(nb::handle obj, const ConversionRequest& req) {
+    if (req.unsized_string) return nb::object();
+    const TargetTraits& traits = kNdbridgeTarget;
+    if (is_exact_ndarray(obj) && !is_object_ndarray(obj)) {
+        const nb::object held = nb::borrow(obj);
+        const Array view = read_numpy_unowned(obj);
+        const CopyCause cause = copy_cause(view, req, traits);
+        if (cause == CopyCause::none) return nb::cast(read_numpy(obj));  // a shared view holds its array
+        return nb::cast(copy_released(view, req, traits, cause));
+    }
+    if (Py_TYPE(obj.ptr()) == reinterpret_cast<PyTypeObject*>(nb::type<Array>().ptr())) {
+        const Array view = nb::cast<const Array&>(obj);  // held by value: the copy runs without the GIL
+        const CopyCause cause = copy_cause(view, req, traits);
+        if (cause == CopyCause::none) return nb::borrow(obj);  // the very ndb.Array, as hand_to gives it
+        return nb::cast(copy_released(view, req, traits, cause));
+    }
+    return nb::object();
+}
+
 nb::object asarray(nb::handle obj, nb::handle dtype, nb::handle device, nb::handle copy, nb::handle order,
                    nb::handle like, nb::handle requires_grad) {
     return named("asarray", [&] {
@@ -197,6 +227,11 @@ nb::object asarray(nb::handle obj, nb::handle dtype, nb::handle device, nb::hand
             if (plain) {
                 if (nb::object fast = fast_default(obj, *known); fast.is_valid()) return fast;
                 return convert_object(obj, ConversionRequest{}, *known, false);
+            }
+            if (*known == Target::ndbridge && device.is_none() && !order.is_valid()) {
+                const ConversionRequest req = parse_request(dtype, device, copy, nb::none());
+                if (nb::object fast = fast_dtype_or_copy(obj, req); fast.is_valid()) return fast;
+                return convert_object(obj, req, *known, false);
             }
             return convert_object(obj, parse_request(dtype, device, copy, order.is_valid() ? order : nb::none()),
                                   *known, false);

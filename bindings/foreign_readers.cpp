@@ -124,7 +124,9 @@ Array read_object_array(nb::handle obj, const ConversionRequest& req) {
     return read_sequence(obj.attr("tolist")(), req);
 }
 
-Array read_numpy(nb::handle obj) {
+namespace {
+
+Array numpy_view(nb::handle obj, Owner owner) {
     auto* a = reinterpret_cast<PyArrayObject*>(obj.ptr());
     static_assert(sizeof(npy_intp) == sizeof(std::int64_t));
     const DType dtype = dtype_of_numpy_descr(reinterpret_cast<PyObject*>(numpy_descr(a)));
@@ -133,8 +135,14 @@ Array read_numpy(nb::handle obj) {
     const auto* strides = reinterpret_cast<const std::int64_t*>(numpy_strides(a));
     const auto n = static_cast<std::size_t>(nd);
     return Array::wrap(numpy_data(a), dtype, std::span(shape, n), std::span(strides, n), Device::cpu(),
-                       !numpy_writeable(a), owner_of(obj));
+                       !numpy_writeable(a), std::move(owner));
 }
+
+}  // namespace
+
+Array read_numpy(nb::handle obj) { return numpy_view(obj, owner_of(obj)); }
+
+Array read_numpy_unowned(nb::handle obj) { return numpy_view(obj, Owner()); }
 
 // A NumPy scalar (np.generic, ml_dtypes scalars included): the dtype from its .dtype (scalars are always
 // native-endian), the bytes from a format-less export. Formats cannot be trusted here: datetime64 and

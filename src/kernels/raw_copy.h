@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "kernels/simd_cast.h"
+
 namespace ndbridge::kernels {
 
 template <std::size_t Size>
@@ -17,7 +19,8 @@ void raw_copy_fixed(std::byte* dst, std::int64_t ds, const std::byte* src, std::
 inline void raw_copy(std::byte* dst, std::int64_t ds, const std::byte* src, std::int64_t ss, std::int64_t n,
                      std::int64_t size) noexcept {
     if (ds == size && ss == size) {
-        std::memcpy(dst, src, static_cast<std::size_t>(n * size));
+        const auto bytes = static_cast<std::size_t>(n * size);
+        if (!simd_copy_bytes(dst, src, bytes)) std::memcpy(dst, src, bytes);
         return;
     }
     switch (size) {

@@ -7,6 +7,7 @@
 #include "kernels/simd_cast.h"
 
 #include <array>
+#include <cstdint>
 #include <cstdlib>
 #include <string_view>
 
@@ -493,6 +494,35 @@ constexpr Entry kEntries[] = {
     {T::float64, T::int32, &vector_loop<T::float64, T::int32, vec_f64_to_i32>},
 };
 
+// ---------------------------------------------------------------------------------------------- byte copies
+
+// A contiguous copy of `n` >= 64 bytes: unaligned 32-byte loads, stores aligned to 32 bytes in the body, the
+// unaligned first and last 32 bytes stored whole (they overlap the body, with the same values).
+NDB_AVX2 void copy_bytes_avx2(std::byte* d, const std::byte* s, std::size_t n) noexcept {
+    const __m256i first = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(s));
+    const __m256i last = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(s + n - 32));
+    const std::size_t head = 32 - (reinterpret_cast<std::uintptr_t>(d) & 31);
+    std::byte* dst = d + head;
+    const std::byte* src = s + head;
+    const std::size_t body = n - head;  // at least 32: the last partial vector is `last`
+    std::size_t i = 0;
+    for (; i + 128 <= body; i += 128) {
+        const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + i));
+        const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + i + 32));
+        const __m256i c = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + i + 64));
+        const __m256i e = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + i + 96));
+        _mm256_store_si256(reinterpret_cast<__m256i*>(dst + i), a);
+        _mm256_store_si256(reinterpret_cast<__m256i*>(dst + i + 32), b);
+        _mm256_store_si256(reinterpret_cast<__m256i*>(dst + i + 64), c);
+        _mm256_store_si256(reinterpret_cast<__m256i*>(dst + i + 96), e);
+    }
+    for (; i + 32 <= body; i += 32)
+        _mm256_store_si256(reinterpret_cast<__m256i*>(dst + i),
+                           _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + i)));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(d), first);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(d + n - 32), last);
+}
+
 using Table = std::array<std::array<CastLoop, kNumericTypeCount>, kNumericTypeCount>;
 
 constexpr Table make_table() {
@@ -527,10 +557,17 @@ CastLoop simd_cast_loop(ScalarType from, ScalarType to) noexcept {
     return kTable[s][d];
 }
 
+bool simd_copy_bytes(std::byte* dst, const std::byte* src, std::size_t bytes) noexcept {
+    if (bytes < kSimdCopyMinBytes || bytes > kSimdCopyMaxBytes || !simd_enabled()) return false;
+    copy_bytes_avx2(dst, src, bytes);
+    return true;
+}
+
 #else  // no vector loops for this target: the scalar table serves every cast
 
 bool simd_enabled() noexcept { return false; }
 CastLoop simd_cast_loop(ScalarType, ScalarType) noexcept { return nullptr; }
+bool simd_copy_bytes(std::byte*, const std::byte*, std::size_t) noexcept { return false; }
 
 #endif
 

@@ -3,6 +3,7 @@
 // subnormals, overflow), integers at their limits, over odd lengths and shifted starts (loop tails).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstring>
@@ -14,6 +15,7 @@
 
 #include "kernels/cast_table.h"
 #include "kernels/dtype_traits.h"
+#include "kernels/raw_copy.h"
 #include "kernels/simd_cast.h"
 #include "ndbridge/dtype.h"
 
@@ -269,6 +271,49 @@ TEST(SimdCast, LongRunsEqualScalar) {
         kernels::scalar_cast_loop(p.from, p.to)(src.data() + ss, ss, a.data() + ds, ds, n);
         kernels::simd_cast_loop(p.from, p.to)(src.data() + ss, ss, b.data() + ds, ds, n);
         EXPECT_TRUE(a == b) << pair_name(p) << " over " << n << " elements";
+    }
+}
+
+// The vector byte copy moves exactly the bytes asked for, whatever the two starts' offsets in a cache line
+// and the length's remainder (head, body, 32-byte steps and the overlapping last vector), and writes
+// nothing before or after the destination range.
+TEST(SimdCopyBytes, CopiesExactlyTheRangeAtEveryOffset) {
+    constexpr std::size_t kGuard = 64;
+    std::vector<std::byte> src(kernels::kSimdCopyMaxBytes + 2 * kGuard);
+    for (std::size_t i = 0; i < src.size(); ++i) src[i] = static_cast<std::byte>((i * 131 + 7) % 251);
+    std::vector<std::byte> dst(src.size());
+    for (const std::size_t n :
+         {kernels::kSimdCopyMinBytes, kernels::kSimdCopyMinBytes + 1, std::size_t{2080}, std::size_t{4095},
+          std::size_t{4096}, std::size_t{65536 + 17}, kernels::kSimdCopyMaxBytes - kGuard}) {
+        for (std::size_t doff = 0; doff < 64; doff += 7) {
+            for (std::size_t soff = 0; soff < 64; soff += 13) {
+                std::fill(dst.begin(), dst.end(), std::byte{0xAA});
+                const bool vector = kernels::simd_copy_bytes(dst.data() + doff, src.data() + soff, n);
+                EXPECT_EQ(vector, kernels::simd_enabled()) << n << " bytes";
+                if (!vector) std::memcpy(dst.data() + doff, src.data() + soff, n);
+                ASSERT_EQ(std::memcmp(dst.data() + doff, src.data() + soff, n), 0)
+                    << n << " bytes, destination offset " << doff << ", source offset " << soff;
+                for (std::size_t i = 0; i < doff; ++i) ASSERT_EQ(dst[i], std::byte{0xAA}) << "before, " << n;
+                for (std::size_t i = doff + n; i < doff + n + kGuard; ++i)
+                    ASSERT_EQ(dst[i], std::byte{0xAA}) << "after, " << n << " bytes";
+            }
+        }
+    }
+}
+
+// Outside its sizes the vector copy declines (memcpy serves them), and raw_copy copies every size the same.
+TEST(SimdCopyBytes, DeclinesOtherSizesAndRawCopyCopiesEverySize) {
+    std::vector<std::byte> src((std::size_t{1} << 20) + 4096), dst(src.size());
+    for (std::size_t i = 0; i < src.size(); ++i) src[i] = static_cast<std::byte>(i % 253);
+    EXPECT_FALSE(kernels::simd_copy_bytes(dst.data(), src.data(), kernels::kSimdCopyMinBytes - 1));
+    EXPECT_FALSE(kernels::simd_copy_bytes(dst.data(), src.data(), kernels::kSimdCopyMaxBytes + 1));
+    for (const std::int64_t items : {std::int64_t{1}, std::int64_t{255}, std::int64_t{256}, std::int64_t{4097},
+                                     std::int64_t{131072}, std::int64_t{131073}}) {
+        std::fill(dst.begin(), dst.end(), std::byte{0});
+        kernels::raw_copy(dst.data() + 8, 8, src.data() + 24, 8, items, 8);
+        EXPECT_EQ(std::memcmp(dst.data() + 8, src.data() + 24, static_cast<std::size_t>(items) * 8), 0) << items;
+        EXPECT_EQ(dst[7], std::byte{0});
+        EXPECT_EQ(dst[8 + static_cast<std::size_t>(items) * 8], std::byte{0}) << items;
     }
 }
 

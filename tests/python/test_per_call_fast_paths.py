@@ -309,3 +309,116 @@ def test_dlpack_methods_refuse_what_is_no_constructed_array():
         blank.__dlpack__()
     with pytest.raises(TypeError, match="never initialized"):
         blank.__dlpack_device__()
+
+
+# ---- dtype= and/or copy= on an exact ndarray or an ndb.Array (the sweep's calls: asarray(a, copy=True),
+# asarray(a, dtype="float32")). The general pipeline runs the same call with order="K" spelled out.
+
+DTYPE_SPECS = {
+    "none": None,
+    "str float32": "float32",
+    "str <f8": "<f8",
+    "NumPy type": np.float64,
+    "NumPy dtype big-endian": np.dtype(">f4"),
+    "ndb dtype": ndb.int16,
+    "Python float": float,
+    "text without a length": "U",
+    "bad": "bogus",
+}
+COPY_VALUES = [None, True, False, np.bool_(True), "yes"]
+
+
+def dtype_copy_sources():
+    out = {f"ndarray {k}": v for k, v in ndarray_inputs().items()}
+    out.update({f"ndb {k}": v for k, v in ndb_inputs().items()})
+    out["ndarray with NaN"] = np.array([1.5, np.nan, -2.0])
+    out["ndarray large"] = np.arange(1 << 16, dtype=np.float64)  # 512 KiB: the copy runs without the GIL
+    out["ndb large"] = ndb.asarray(np.arange(1 << 16, dtype=np.float64)[::-1])
+    return out
+
+
+def assert_dtype_copy_same_as_general(source, kwargs):
+    with warnings_recorded() as fast_warnings:
+        fast, fast_error = outcome(lambda: ndb.asarray(source, **kwargs))
+    with warnings_recorded() as general_warnings:
+        general, general_error = outcome(lambda: ndb.asarray(source, order="K", **kwargs))
+    assert fast_error == general_error
+    assert [(w.category, str(w.message)) for w in fast_warnings] == \
+        [(w.category, str(w.message)) for w in general_warnings]
+    if fast_error is not None:
+        return
+    assert fields(fast) == fields(general)
+    assert (fast is source) == (general is source)
+    shared = address(general) == address(source)
+    assert (address(fast) == address(source)) == shared
+    if not shared:
+        assert address(fast) % 64 == address(general) % 64 == 0  # new arrays start on a cache line
+    np.testing.assert_array_equal(as_numpy(fast), as_numpy(general))
+    if shared and as_numpy(fast).size and writable(fast) and writable(source):
+        mutate_both_ways(source, fast)
+
+
+class warnings_recorded:
+    def __enter__(self):
+        import warnings
+        self._context = warnings.catch_warnings(record=True)
+        recorded = self._context.__enter__()
+        warnings.simplefilter("always")
+        return recorded
+
+    def __exit__(self, *exc):
+        return self._context.__exit__(*exc)
+
+
+@pytest.mark.parametrize("dtype", list(DTYPE_SPECS))
+@pytest.mark.parametrize("name", list(dtype_copy_sources()))
+def test_dtype_and_copy_fast_path_equals_the_general_path(name, dtype):
+    source = dtype_copy_sources()[name]
+    for copy in COPY_VALUES:
+        kwargs = {"copy": copy}
+        if DTYPE_SPECS[dtype] is not None:
+            kwargs["dtype"] = DTYPE_SPECS[dtype]
+        assert_dtype_copy_same_as_general(source, kwargs)
+        if copy is None and DTYPE_SPECS[dtype] is not None:
+            assert_dtype_copy_same_as_general(source, {"dtype": DTYPE_SPECS[dtype]})
+
+
+def test_dtype_and_copy_fast_path_errors_name_the_values():
+    a = np.arange(4.0)
+    with pytest.raises(ndb.CopyError, match=r"^asarray: a copy is needed because dtype float32 was requested"):
+        ndb.asarray(a, dtype="float32", copy=False)
+    with pytest.raises(ValueError, match="copy must be True, False or None, not 'yes'"):
+        ndb.asarray(a, copy="yes")
+    with pytest.raises(TypeError, match="bogus"):
+        ndb.asarray(ndb.asarray(a), dtype="bogus", copy="yes")  # dtype is read first, as everywhere
+    assert ndb.asarray(a, dtype="float64", copy=False).data_ptr == a.ctypes.data
+    x = ndb.asarray(a)
+    assert ndb.asarray(x, dtype=np.float64, copy=None) is x
+    assert ndb.asarray(x, copy=False) is x
+
+
+@pytest.mark.filterwarnings("ignore:nanobind. attempted to access an uninitialized instance")
+def test_dtype_and_copy_fast_path_refuses_a_blank_array_as_the_general_path_does():
+    blank = ndb.Array.__new__(ndb.Array)
+    for kwargs in ({"copy": True}, {"dtype": "float32"}, {"copy": False}):
+        fast, fast_error = outcome(lambda: ndb.asarray(blank, **kwargs))
+        general, general_error = outcome(lambda: ndb.asarray(blank, order="K", **kwargs))
+        assert fast_error is not None and fast_error == general_error
+
+
+def test_a_fast_copy_does_not_hold_its_source_and_a_fast_share_does():
+    a = np.arange(8.0)
+    copied_source = weakref.ref(a)
+    copied = ndb.asarray(a, copy=True)
+    del a
+    gc.collect()
+    assert copied_source() is None
+    assert np.asarray(copied).tolist() == [float(i) for i in range(8)]
+    b = np.arange(8.0)
+    shared_source = weakref.ref(b)
+    shared = ndb.asarray(b, dtype="float64")
+    del b
+    gc.collect()
+    assert shared_source() is not None
+    shared_source()[0] = 42.0
+    assert np.asarray(shared)[0] == 42.0
