@@ -168,6 +168,11 @@ Array read_numpy(nb::handle obj);
 /// (the source of a copy made within one call), where the owner's allocation and release cost more than
 /// a small copy.
 Array read_numpy_unowned(nb::handle obj);
+/// The copy of a C-contiguous ndarray in its own dtype (`dtype` unset or equal to it), made by the core's
+/// copy_c_contiguous from the array's fields, without a view; without the GIL above 256 KiB. What the
+/// ndbridge target's copy=True gives. std::nullopt for an array that is not C-contiguous or a `dtype`
+/// that differs. The caller holds a reference to `obj`, which keeps the memory (and refuses a resize).
+std::optional<Array> copy_numpy_c_contiguous(nb::handle obj, const std::optional<DType>& dtype);
 /// True for NumPy arrays of dtype object, which hold Python objects, not values: they are read as
 /// sequences (a copy; CopyError under copy=False).
 bool is_object_ndarray(nb::handle obj) noexcept;

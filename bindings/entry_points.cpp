@@ -204,6 +204,11 @@ nb::object fast_dtype_or_copy(nb::handle obj, const ConversionRequest& req) {
     const TargetTraits& traits = kNdbridgeTarget;
     if (is_exact_ndarray(obj) && !is_object_ndarray(obj)) {
         const nb::object held = nb::borrow(obj);
+        // copy=True of a C-contiguous array in its own dtype: the bytes, without a view (the ndbridge target
+        // keeps any byte order, so the copy's dtype is the array's).
+        static_assert(kNdbridgeTarget.non_native_order);
+        if (req.copy == CopyMode::always)
+            if (std::optional<Array> copy = copy_numpy_c_contiguous(obj, req.dtype)) return nb::cast(std::move(*copy));
         const Array view = read_numpy_unowned(obj);
         const CopyCause cause = copy_cause(view, req, traits);
         if (cause == CopyCause::none) return nb::cast(read_numpy(obj));  // a shared view holds its array

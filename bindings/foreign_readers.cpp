@@ -144,6 +144,19 @@ Array read_numpy(nb::handle obj) { return numpy_view(obj, owner_of(obj)); }
 
 Array read_numpy_unowned(nb::handle obj) { return numpy_view(obj, Owner()); }
 
+std::optional<Array> copy_numpy_c_contiguous(nb::handle obj, const std::optional<DType>& dtype) {
+    auto* a = reinterpret_cast<PyArrayObject*>(obj.ptr());
+    if ((PyArray_FLAGS(a) & NPY_ARRAY_C_CONTIGUOUS) == 0) return std::nullopt;
+    const DType own = dtype_of_numpy_descr(reinterpret_cast<PyObject*>(numpy_descr(a)));
+    if (dtype && *dtype != own) return std::nullopt;
+    const std::span shape(reinterpret_cast<const std::int64_t*>(numpy_dims(a)),
+                          static_cast<std::size_t>(numpy_ndim(a)));
+    std::int64_t bytes = own.itemsize();
+    for (std::int64_t extent : shape) bytes *= extent;  // NumPy keeps an array's byte count within npy_intp
+    const void* data = numpy_data(a);
+    return copying(bytes, [&] { return copy_c_contiguous(data, own, shape); });
+}
+
 // A NumPy scalar (np.generic, ml_dtypes scalars included): the dtype from its .dtype (scalars are always
 // native-endian), the bytes from a format-less export. Formats cannot be trusted here: datetime64 and
 // bytes_ scalars export 'B' bytes and ml_dtypes scalars refuse any format.

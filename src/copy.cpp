@@ -529,6 +529,21 @@ Array copy(const Array& src, MemoryOrder order) {
     return out;
 }
 
+Array copy_c_contiguous(const void* src, DType dtype, std::span<const std::int64_t> shape) {
+    Array out = Array::empty(dtype, shape, MemoryOrder::C);
+    const std::int64_t bytes = out.nbytes();
+    if (2 * bytes >= detail::parallel_grain()) {
+        // Large enough for the pool: the engine's plan, through a view of the source.
+        const Array view = Array::wrap(const_cast<void*>(src), dtype, shape, {}, Device::cpu(), true, Owner());
+        copy_into_new(out, view);
+        return out;
+    }
+    // One run of bytes: no plan to make, and nothing the checks of copy_into could refuse.
+    kernels::raw_copy(out.data(), 1, static_cast<const std::byte*>(src), 1, bytes, 1);
+    detail::note_copy_threads(1);
+    return out;
+}
+
 Array astype(const Array& src, DType dtype, MemoryOrder order, bool force_copy) {
     if (!force_copy && src.dtype() == dtype && satisfies_order(src, order)) return src;
     if (!can_convert(src.dtype(), dtype)) impossible(src.dtype(), dtype);

@@ -27,18 +27,12 @@ MemoryOrder parse_order(std::string_view text) {
     fail(ErrorKind::value, "order must be one of 'K', 'A', 'C', 'F', not '", text, "'");
 }
 
-std::int64_t checked_mul(std::int64_t a, std::int64_t b, std::string_view what) {
-    std::int64_t out = 0;
-    if (__builtin_mul_overflow(a, b, &out))
-        fail(ErrorKind::overflow, what, ": ", a, " * ", b, " overflows 64-bit sizes");
-    return out;
+void detail::mul_overflow(std::int64_t a, std::int64_t b, std::string_view what) {
+    fail(ErrorKind::overflow, what, ": ", a, " * ", b, " overflows 64-bit sizes");
 }
 
-std::int64_t checked_add(std::int64_t a, std::int64_t b, std::string_view what) {
-    std::int64_t out = 0;
-    if (__builtin_add_overflow(a, b, &out))
-        fail(ErrorKind::overflow, what, ": ", a, " + ", b, " overflows 64-bit offsets");
-    return out;
+void detail::add_overflow(std::int64_t a, std::int64_t b, std::string_view what) {
+    fail(ErrorKind::overflow, what, ": ", a, " + ", b, " overflows 64-bit offsets");
 }
 
 std::string shape_string(std::span<const std::int64_t> shape) {

@@ -41,6 +41,12 @@ bool can_convert(DType from, DType to) noexcept;
 /// A new host array with src's elements, laid out by `order` (K keeps src's stride order).
 Array copy(const Array& src, MemoryOrder order = MemoryOrder::K);
 
+/// A new C-contiguous host array of `dtype` and `shape` with the elements of the C-contiguous host memory at
+/// `src`: what `copy` gives for a C-contiguous source, without an Array for the source (its shape and byte
+/// extent are the caller's to vouch for; Error for a shape `Array::empty` refuses). One contiguous byte
+/// copy, split over threads as `copy` splits it.
+Array copy_c_contiguous(const void* src, DType dtype, std::span<const std::int64_t> shape);
+
 /// `src` as `dtype`. With `force_copy` false the source itself is returned when nothing needs to
 /// change (same dtype, and its layout satisfies `order`); otherwise a new array as `copy` lays out.
 Array astype(const Array& src, DType dtype, MemoryOrder order = MemoryOrder::K, bool force_copy = true);

@@ -26,9 +26,26 @@ MemoryOrder parse_order(std::string_view text);
 /// negative extent or more than kMaxNdim dimensions. `what` names the caller in messages.
 std::int64_t checked_size(std::span<const std::int64_t> shape, std::string_view what = "shape");
 
+namespace detail {
+// The failures of checked_mul and checked_add, out of line: the checks are on every array's path and
+// inline, the messages are not.
+[[noreturn]] void mul_overflow(std::int64_t a, std::int64_t b, std::string_view what);
+[[noreturn]] void add_overflow(std::int64_t a, std::int64_t b, std::string_view what);
+}  // namespace detail
+
 /// a*b and a+b with Error(overflow) naming `what` on overflow.
-std::int64_t checked_mul(std::int64_t a, std::int64_t b, std::string_view what);
-std::int64_t checked_add(std::int64_t a, std::int64_t b, std::string_view what);
+inline std::int64_t checked_mul(std::int64_t a, std::int64_t b, std::string_view what) {
+    std::int64_t out = 0;
+    if (__builtin_mul_overflow(a, b, &out)) [[unlikely]]
+        detail::mul_overflow(a, b, what);
+    return out;
+}
+inline std::int64_t checked_add(std::int64_t a, std::int64_t b, std::string_view what) {
+    std::int64_t out = 0;
+    if (__builtin_add_overflow(a, b, &out)) [[unlikely]]
+        detail::add_overflow(a, b, what);
+    return out;
+}
 
 /// NumPy's contiguity rules: dimensions of extent 1 are ignored and arrays with no elements are both.
 bool is_c_contiguous(std::span<const std::int64_t> shape, std::span<const std::int64_t> strides, std::int64_t itemsize);

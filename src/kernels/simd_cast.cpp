@@ -498,27 +498,52 @@ constexpr Entry kEntries[] = {
 
 // A contiguous copy of `n` >= 64 bytes: unaligned 32-byte loads, stores aligned to 32 bytes in the body, the
 // unaligned first and last 32 bytes stored whole (they overlap the body, with the same values).
+//
+// The direction follows the two addresses modulo 4 KiB. A load whose address matches a recent store's in its
+// low 12 bits can wait for that store, so a forward copy whose destination lies just past its source modulo
+// 4 KiB (a new array allocated right after its source: 48 or 80 bytes past it here) measured 1.2-1.3 times
+// slower than the same copy run backward, at 64 and 256 KiB. Further apart, backward measured up to 10%
+// slower than forward: only the near placements go backward.
 NDB_AVX2 void copy_bytes_avx2(std::byte* d, const std::byte* s, std::size_t n) noexcept {
     const __m256i first = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(s));
     const __m256i last = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(s + n - 32));
-    const std::size_t head = 32 - (reinterpret_cast<std::uintptr_t>(d) & 31);
-    std::byte* dst = d + head;
-    const std::byte* src = s + head;
-    const std::size_t body = n - head;  // at least 32: the last partial vector is `last`
-    std::size_t i = 0;
-    for (; i + 128 <= body; i += 128) {
-        const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + i));
-        const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + i + 32));
-        const __m256i c = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + i + 64));
-        const __m256i e = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + i + 96));
-        _mm256_store_si256(reinterpret_cast<__m256i*>(dst + i), a);
-        _mm256_store_si256(reinterpret_cast<__m256i*>(dst + i + 32), b);
-        _mm256_store_si256(reinterpret_cast<__m256i*>(dst + i + 64), c);
-        _mm256_store_si256(reinterpret_cast<__m256i*>(dst + i + 96), e);
+    const std::uintptr_t delta = (reinterpret_cast<std::uintptr_t>(d) - reinterpret_cast<std::uintptr_t>(s)) & 4095;
+    if (delta != 0 && delta < 256) {
+        // Backward, from the last 32-byte boundary of the destination down.
+        std::size_t j = n - ((reinterpret_cast<std::uintptr_t>(d) + n) & 31);
+        for (; j >= 128; j -= 128) {
+            const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(s + j - 32));
+            const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(s + j - 64));
+            const __m256i c = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(s + j - 96));
+            const __m256i e = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(s + j - 128));
+            _mm256_store_si256(reinterpret_cast<__m256i*>(d + j - 32), a);
+            _mm256_store_si256(reinterpret_cast<__m256i*>(d + j - 64), b);
+            _mm256_store_si256(reinterpret_cast<__m256i*>(d + j - 96), c);
+            _mm256_store_si256(reinterpret_cast<__m256i*>(d + j - 128), e);
+        }
+        for (; j >= 32; j -= 32)
+            _mm256_store_si256(reinterpret_cast<__m256i*>(d + j - 32),
+                               _mm256_loadu_si256(reinterpret_cast<const __m256i*>(s + j - 32)));
+    } else {
+        const std::size_t head = 32 - (reinterpret_cast<std::uintptr_t>(d) & 31);
+        std::byte* dst = d + head;
+        const std::byte* src = s + head;
+        const std::size_t body = n - head;  // at least 32: the last partial vector is `last`
+        std::size_t i = 0;
+        for (; i + 128 <= body; i += 128) {
+            const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + i));
+            const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + i + 32));
+            const __m256i c = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + i + 64));
+            const __m256i e = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + i + 96));
+            _mm256_store_si256(reinterpret_cast<__m256i*>(dst + i), a);
+            _mm256_store_si256(reinterpret_cast<__m256i*>(dst + i + 32), b);
+            _mm256_store_si256(reinterpret_cast<__m256i*>(dst + i + 64), c);
+            _mm256_store_si256(reinterpret_cast<__m256i*>(dst + i + 96), e);
+        }
+        for (; i + 32 <= body; i += 32)
+            _mm256_store_si256(reinterpret_cast<__m256i*>(dst + i),
+                               _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + i)));
     }
-    for (; i + 32 <= body; i += 32)
-        _mm256_store_si256(reinterpret_cast<__m256i*>(dst + i),
-                           _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + i)));
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(d), first);
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(d + n - 32), last);
 }

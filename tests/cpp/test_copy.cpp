@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "ndbridge/copy.h"
+#include "ndbridge/threads.h"
 #include "test_data.h"
 
 namespace ndbridge::test {
@@ -795,6 +796,51 @@ TEST(CopyOrderByteOrder, NonNativeCopiesKeepTheirByteOrder) {
         std::memcpy(&v, native.element(idx), 4);
         EXPECT_EQ(v, static_cast<float>(idx[0] * 10 + idx[1]));
     });
+}
+
+// copy_c_contiguous (the copy=True of a C-contiguous source, from its memory alone) gives what `copy` gives
+// for a view of the same memory: dtype with its byte order, shape, strides and bytes, over number, text,
+// time and swapped dtypes and 0-d, empty, size-1 and 9-d shapes; one thread below the grain, the pool's
+// threads above it, alike.
+TEST(CopyCContiguous, EqualsCopyOfAViewOfTheSameMemory) {
+    const int saved_threads = get_num_threads();
+    for (const DType dtype : {DType(ScalarType::float64), DType(ScalarType::uint8), DType(ScalarType::complex128),
+                              DType(ScalarType::float32).with_native_order(false), DType::bytes(5), DType::unicode(3),
+                              DType::datetime64(TimeUnit::ns), DType(ScalarType::bool_)}) {
+        for (const Dims& shape :
+             {Dims{}, Dims{0, 3}, Dims{7}, Dims{3, 5}, Dims{2, 1, 4}, Dims{1, 1, 1, 1, 1, 1, 1, 1, 3}, Dims{4099}}) {
+            std::int64_t size = 1;
+            for (std::int64_t e : shape) size *= e;
+            std::vector<std::uint8_t> memory(static_cast<std::size_t>(size * dtype.itemsize()) + 1);
+            for (std::size_t i = 0; i < memory.size(); ++i) memory[i] = static_cast<std::uint8_t>(i * 37 + 11);
+            const Array view = Array::wrap(memory.data() + 1, dtype, shape, {}, Device::cpu(), true, Owner());
+            const Array expected = copy(view, MemoryOrder::K);
+            for (const int threads : {1, 2}) {
+                set_num_threads(threads);
+                detail::set_parallel_grain(threads == 1 ? 0 : 1);  // 1: even a few bytes go to the pool
+                const Array out = copy_c_contiguous(memory.data() + 1, dtype, shape);
+                EXPECT_EQ(out.dtype(), expected.dtype());
+                EXPECT_EQ(out.shape(), expected.shape());
+                EXPECT_EQ(out.strides(), expected.strides()) << describe(dtype) << " " << shape_string(shape);
+                EXPECT_FALSE(out.readonly());
+                EXPECT_EQ(reinterpret_cast<std::uintptr_t>(out.data()) % 64, 0u);
+                ASSERT_EQ(std::memcmp(out.data(), expected.data(), static_cast<std::size_t>(expected.nbytes())), 0)
+                    << describe(dtype) << " " << shape_string(shape) << ", " << threads << " threads";
+                if (threads == 1 || size >= 2) {
+                    EXPECT_EQ(detail::last_copy_threads(), threads) << describe(dtype) << " " << shape_string(shape);
+                }
+            }
+        }
+    }
+    set_num_threads(saved_threads);
+    detail::set_parallel_grain(0);
+}
+
+TEST(CopyCContiguous, RefusesAShapeAsEmptyDoes) {
+    std::uint8_t byte = 0;
+    EXPECT_THROW((void)copy_c_contiguous(&byte, DType(ScalarType::uint8), Dims{-1}), Error);
+    const Dims huge{std::int64_t{1} << 40, std::int64_t{1} << 40};
+    EXPECT_THROW((void)copy_c_contiguous(&byte, DType(ScalarType::uint8), huge), Error);
 }
 
 // ---------------------------------------------------------------------------------------------- overlap

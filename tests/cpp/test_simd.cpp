@@ -301,6 +301,40 @@ TEST(SimdCopyBytes, CopiesExactlyTheRangeAtEveryOffset) {
     }
 }
 
+// The copy runs backward when the destination lies less than 256 bytes past the source modulo 4 KiB, and
+// forward otherwise: both directions, and the placements on either side of the switch, copy exactly.
+TEST(SimdCopyBytes, CopiesExactlyInBothDirectionsAtEveryPlacementModulo4KiB) {
+    constexpr std::size_t kMaxN = 65536 + 128, kGuard = 64;
+    std::vector<std::byte> memory(2 * kMaxN + 3 * 4096 + 2 * kGuard);
+    for (const std::size_t soff : {std::size_t{0}, std::size_t{16}, std::size_t{40}}) {
+        for (const std::size_t delta :
+             {std::size_t{0}, std::size_t{16}, std::size_t{48}, std::size_t{80}, std::size_t{255}, std::size_t{256},
+              std::size_t{257}, std::size_t{2048}, std::size_t{4032}, std::size_t{4095}}) {
+            // Lengths whose remainders end the 128-byte steps at every 32-byte step and between them.
+            for (std::size_t n = 65536; n < kMaxN; n += 13) {
+                for (std::size_t i = 0; i < memory.size(); ++i)
+                    memory[i] = static_cast<std::byte>((i * 29 + delta + n) % 241);
+                std::byte* const src = memory.data() + soff;
+                // The destination after the source, `delta` bytes past it modulo 4 KiB.
+                const auto s_addr = reinterpret_cast<std::uintptr_t>(src);
+                std::uintptr_t d_addr = s_addr + n + kGuard;
+                d_addr += (delta + 4096 - (d_addr - s_addr) % 4096) % 4096;
+                std::byte* const dst = reinterpret_cast<std::byte*>(d_addr);
+                ASSERT_EQ((d_addr - s_addr) % 4096, delta);
+                ASSERT_LE(dst + n + kGuard, memory.data() + memory.size());
+                const std::vector<std::byte> expected(src, src + n);
+                std::fill(dst - kGuard, dst + n + kGuard, std::byte{0xAA});
+                if (!kernels::simd_copy_bytes(dst, src, n)) std::memcpy(dst, src, n);
+                ASSERT_EQ(std::memcmp(dst, expected.data(), n), 0) << "placement " << delta << ", " << n << " bytes";
+                for (std::size_t i = 1; i <= kGuard; ++i) {
+                    ASSERT_EQ(*(dst - i), std::byte{0xAA}) << "before, placement " << delta;
+                    ASSERT_EQ(dst[n + i - 1], std::byte{0xAA}) << "after, placement " << delta;
+                }
+            }
+        }
+    }
+}
+
 // Outside its sizes the vector copy declines (memcpy serves them), and raw_copy copies every size the same.
 TEST(SimdCopyBytes, DeclinesOtherSizesAndRawCopyCopiesEverySize) {
     std::vector<std::byte> src((std::size_t{1} << 20) + 4096), dst(src.size());
