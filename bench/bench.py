@@ -2,8 +2,10 @@
 per-call table of issue 8 and a size sweep of two casts. Prints each time, the ratio peer time / ndbridge
 time and whether its goal holds; writes bench/results.md and bench/ratios.png (`make bench`).
 
-Large kernels: the median of several runs of one call. Per-call rows: timeit loops of many calls, the
-median over repeats, per call. Torch runs with 2 threads. Run under the CPU lock on an idle machine.
+Each row's contenders are timed in interleaved rounds (one sample of each in turn, `time_interleaved`), so
+load that comes and goes on the shared machine falls on all of them alike. Large kernels: the median of
+several runs of one call. Per-call rows: the median of several timeit batches of many calls, per call.
+Torch runs with 2 threads. Run under the CPU lock on an idle machine.
 """
 
 from __future__ import annotations
@@ -40,22 +42,32 @@ class Row:
     times: dict[str, float] = field(default_factory=dict)  # seconds
 
 
-def time_large(fn: Callable[[], object], repeats: int) -> float:
-    fn()  # warm: first-call costs (imports, caches) are not the kernel's
-    samples = []
+def time_interleaved(fns: list[Callable[[], object]], repeats: int, per_call: bool) -> list[float]:
+    """Seconds per call of each of `fns`, measured in rounds that take one sample of every function in turn:
+    load that comes and goes on a shared machine then falls on all of them alike, not on whichever ran
+    during it. Each function's time is the median of its `repeats` samples. A per-call sample is a batch of
+    calls (enough for ~0.1 s, found once per function by timeit's autorange); a large-data sample is one
+    call."""
+    numbers = []
+    for fn in fns:
+        fn()  # warm: first-call costs (imports, caches) are not the kernel's
+        numbers.append(max(1, timeit.Timer(fn).autorange()[0] // 2) if per_call else 1)
+    samples: list[list[float]] = [[] for _ in fns]
     for _ in range(repeats):
-        t = time.perf_counter()
-        out = fn()
-        samples.append(time.perf_counter() - t)
-        del out
-    return statistics.median(samples)
+        for k, fn in enumerate(fns):
+            if per_call:
+                samples[k].append(timeit.Timer(fn).timeit(number=numbers[k]) / numbers[k])
+            else:
+                t = time.perf_counter()
+                out = fn()
+                samples[k].append(time.perf_counter() - t)
+                del out
+    return [statistics.median(s) for s in samples]
 
 
-def time_per_call(fn: Callable[[], object], repeats: int) -> float:
-    timer = timeit.Timer(fn)
-    number, _ = timer.autorange()  # enough calls for 0.2 s
-    number = max(1, number // 2)
-    return statistics.median(t / number for t in timer.repeat(repeat=repeats, number=number))
+def time_large(fn: Callable[[], object], repeats: int) -> float:
+    """One function's median time over `repeats` single calls, after a warming call."""
+    return time_interleaved([fn], repeats, per_call=False)[0]
 
 
 def kernel_rows() -> list[Row]:
@@ -150,15 +162,15 @@ def fmt_time(seconds: float) -> str:
 
 
 def run(rows: list[Row], repeats: int) -> None:
-    total = sum(1 + len(r.peers) for r in rows)
-    done = 0
+    total = len(rows)
     started = time.perf_counter()
-    for row in rows:
-        for who, fn in [("ndbridge", row.ndb), *row.peers.items()]:
-            done += 1
-            print(f"[{done:3d}/{total}] {row.table:8s} {row.case[:60]:60s} {who:28s}", end=" ", flush=True)
-            row.times[who] = time_per_call(fn, repeats) if row.per_call else time_large(fn, repeats)
-            print(f"{fmt_time(row.times[who]):>10s}   ({time.perf_counter() - started:5.0f} s)", flush=True)
+    for done, row in enumerate(rows, 1):
+        contenders = [("ndbridge", row.ndb), *row.peers.items()]
+        print(f"[{done:3d}/{total}] {row.table:8s} {row.case[:60]:60s}", end=" ", flush=True)
+        times = time_interleaved([fn for _, fn in contenders], repeats, row.per_call)
+        row.times = {who: t for (who, _), t in zip(contenders, times)}
+        print("  ".join(f"{who} {fmt_time(t)}" for who, t in row.times.items()),
+              f"  ({time.perf_counter() - started:5.0f} s)", flush=True)
 
 
 def results(rows: list[Row]) -> list[tuple[Row, str, float, float, bool]]:

@@ -23,8 +23,11 @@ std::atomic<long long> exchange_api_calls{0};
 
 // ---------------------------------------------------------------------------------------------- DLPack
 
-// Frees a tensor its consumer never took: a consumer renames the capsule to used_*, so a capsule that
-// still has its own name holds a tensor that is ours to free.
+// The names of the capsules made here, compared by address in capsule_destructor.
+constexpr char kVersionedCapsule[] = "dltensor_versioned";
+constexpr char kLegacyCapsule[] = "dltensor";
+
+// Frees a tensor its consumer never took.
 template <class Managed>
 void free_unconsumed(PyObject* capsule, const char* name) {
     if (!PyCapsule_IsValid(capsule, name)) return;
@@ -33,11 +36,16 @@ void free_unconsumed(PyObject* capsule, const char* name) {
 }
 
 void capsule_destructor(PyObject* capsule) {
+    // A consumer renames the capsule it takes (used_dltensor...), so a capsule that no longer carries the
+    // name it was made with holds a tensor that is the consumer's: the common case, told by the name's
+    // address without comparing text.
+    const char* name = PyCapsule_GetName(capsule);
+    if (name != kVersionedCapsule && name != kLegacyCapsule) return;
     // Called when the capsule dies, possibly while the consumer's exception is in flight: keep it.
     PyObject *type = nullptr, *value = nullptr, *traceback = nullptr;
     PyErr_Fetch(&type, &value, &traceback);
-    free_unconsumed<DLManagedTensorVersioned>(capsule, "dltensor_versioned");
-    free_unconsumed<DLManagedTensor>(capsule, "dltensor");
+    free_unconsumed<DLManagedTensorVersioned>(capsule, kVersionedCapsule);
+    free_unconsumed<DLManagedTensor>(capsule, kLegacyCapsule);
     PyErr_Restore(type, value, traceback);
 }
 
@@ -120,12 +128,12 @@ nb::object dlpack_export(const Array& a, nb::handle stream, nb::handle max_versi
         }
         if (versioned && mode == CopyMode::if_needed) {
             if (DLManagedTensorVersioned* view = export_view_fast(a, kDLPackTarget))
-                return make_capsule(view, "dltensor_versioned");
+                return make_capsule(view, kVersionedCapsule);
         }
         bool copied = false;
         Array source = dlpack_export_source(a, mode, copied);
-        if (versioned) return make_capsule(export_dlpack_versioned(std::move(source), copied), "dltensor_versioned");
-        return make_capsule(export_dlpack_legacy(std::move(source)), "dltensor");
+        if (versioned) return make_capsule(export_dlpack_versioned(std::move(source), copied), kVersionedCapsule);
+        return make_capsule(export_dlpack_legacy(std::move(source)), kLegacyCapsule);
     });
 }
 
