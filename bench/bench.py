@@ -222,7 +222,8 @@ def write_markdown(rows: list[Row], res, path: Path, elapsed: float) -> None:
              f"{os.cpu_count()} cores, Python {platform.python_version()}, NumPy {np.__version__}, PyTorch {torch.__version__} "
              f"({torch.get_num_threads()} threads), ndbridge {getattr(ndb, '__version__', '?')}, SIMD "
              f"{'off (NDBRIDGE_DISABLE_SIMD)' if os.environ.get('NDBRIDGE_DISABLE_SIMD', '0') not in ('', '0') else 'on where the CPU has it'}; "
-             f"{elapsed:.0f} s. Ratio = peer time / ndbridge time (above 1: ndbridge is faster).", "",
+             f"{elapsed:.0f} s. Ratio = peer time / ndbridge time (above 1: ndbridge is faster). Each time is a median "
+             "of samples taken in rounds that alternate between ndbridge and its peers.", "",
              "![ratios against goals](ratios.png)", ""]
     titles = {"kernels": "Kernels (issue 9), 32 M elements", "per-call": "Per call (issue 8)",
               "sweep": "Sweep: no size from 4 KiB to 256 MiB slower than NumPy on the same cast"}
