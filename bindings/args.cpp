@@ -30,8 +30,7 @@ MemoryOrder parse_order(nb::handle order) {
     return ndbridge::parse_order(std::string_view(text, static_cast<std::size_t>(n)));
 }
 
-std::optional<Device> parse_device(nb::handle device) {
-    if (device.is_none()) return std::nullopt;
+std::optional<Device> parse_given_device(nb::handle device) {
     if (PyUnicode_Check(device.ptr())) return ndbridge::parse_device(nb::cast<std::string>(device));
     if (PyTuple_Check(device.ptr())) {  // DLPack's (device_type, device_id)
         if (PyTuple_GET_SIZE(device.ptr()) != 2 || !PyLong_Check(PyTuple_GET_ITEM(device.ptr(), 0)) ||

@@ -47,6 +47,9 @@ decltype(auto) named(const char* function, Body&& body) {
     }
 }
 
+/// Copies of at most this many bytes keep the GIL (copying, below).
+inline constexpr std::int64_t kCopyKeepsGilBytes = std::int64_t{1} << 18;
+
 /// Runs `body`, which moves `bytes` bytes through the copy engine, without the GIL when that is
 /// large enough for other Python threads to gain: above 256 KiB. A release and reacquire cost ~0.1 us,
 /// 5% of a 64 KiB copy, while a copy of 256 KiB holds other threads for under 10 us (the interpreter's
@@ -62,7 +65,7 @@ template <class Body>
 decltype(auto) copying(std::int64_t bytes, Body&& body) {
     (void)take_invalid_casts();
     auto run = [&]() -> decltype(auto) {
-        if (bytes <= (std::int64_t{1} << 18)) return body();
+        if (bytes <= kCopyKeepsGilBytes) return body();
         nb::gil_scoped_release release;
         return body();
     };
@@ -112,7 +115,12 @@ CopyMode parse_copy(nb::handle copy);
 /// for another letter.
 MemoryOrder parse_order(nb::handle order);
 /// device=: None, a string ('cpu', 'cuda:0'), a torch.device, or DLPack's (device_type, device_id).
-std::optional<Device> parse_device(nb::handle device);
+/// None, the per-call case, is answered inline.
+std::optional<Device> parse_given_device(nb::handle device);
+inline std::optional<Device> parse_device(nb::handle device) {
+    if (device.is_none()) return std::nullopt;
+    return parse_given_device(device);
+}
 /// The one request of every entry point: dtype, device, copy and order, each parsed above.
 ConversionRequest parse_request(nb::handle dtype, nb::handle device, nb::handle copy, nb::handle order);
 /// For dtype=str / bytes without a length: `wanted` with the length of text data `data` (U<n> <-> S<n>

@@ -99,15 +99,27 @@ DType dtype_of_numpy_descr(PyObject* descr) {
     // Descriptors of the builtin types are singletons, and arrays made by one operation share theirs,
     // so a small cache keyed by the object (held, so its address is not reused) answers almost every
     // call without asking Python.
+    // The last answer is kept beside the map: a loop converts arrays of one dtype. Its descriptor is one of
+    // the map's keys, held by it, so the address cannot be reused while it is kept.
     static std::unordered_map<PyObject*, DType> cache;
-    if (auto it = cache.find(descr); it != cache.end()) return it->second;
+    static PyObject* last_descr = nullptr;
+    static DType last_dtype;
+    if (descr == last_descr) return last_dtype;
+    if (auto it = cache.find(descr); it != cache.end()) {
+        last_descr = descr;
+        last_dtype = it->second;
+        return it->second;
+    }
     const DType d = dtype_from_object(nb::handle(descr));
     if (cache.size() >= 256) {
+        last_descr = nullptr;
         for (auto& [key, value] : cache) Py_DECREF(key);
         cache.clear();
     }
     Py_INCREF(descr);
     cache.emplace(descr, d);
+    last_descr = descr;
+    last_dtype = d;
     return d;
 }
 
@@ -154,7 +166,10 @@ std::optional<Array> copy_numpy_c_contiguous(nb::handle obj, const std::optional
     std::int64_t bytes = own.itemsize();
     for (std::int64_t extent : shape) bytes *= extent;  // NumPy keeps an array's byte count within npy_intp
     const void* data = numpy_data(a);
-    return copying(bytes, [&] { return copy_c_contiguous(data, own, shape); });
+    // copying()'s rule for the GIL; a byte copy converts nothing, so there are no invalid casts to report.
+    if (bytes <= kCopyKeepsGilBytes) return copy_c_contiguous(data, own, shape);
+    nb::gil_scoped_release release;
+    return copy_c_contiguous(data, own, shape);
 }
 
 // A NumPy scalar (np.generic, ml_dtypes scalars included): the dtype from its .dtype (scalars are always
