@@ -312,11 +312,30 @@ NDB_AVX2 inline __m256i widen_to_i32(const I* s) {
 
 // Integers of at most 32 bits (int32 included, unsigned only up to 16) -> float32: exact below 2**24,
 // rounded to nearest even above, as the scalar conversion.
+// The low eight one-byte integers of `v` as float32 lanes.
+template <class I>
+NDB_AVX2 inline __m256 low_bytes_to_f32(__m128i v) {
+    return _mm256_cvtepi32_ps(std::is_signed_v<I> ? _mm256_cvtepi8_epi32(v) : _mm256_cvtepu8_epi32(v));
+}
+
+// One-byte integers go 32 at a time from one 32-byte load: with an 8-byte load per 32-byte store, the
+// u8 -> f32 loop of a 1 MiB source measured 85 us at best but 121-192 us on average over runs of 300 copies
+// in C on this machine, against 72-73 us and 86-113 us with four stores per load.
 template <class I, bool Stream>
 NDB_AVX2 std::int64_t vec_int_to_f32(const std::byte* src, std::byte* dst, std::int64_t n) {
     const I* s = reinterpret_cast<const I*>(src);
     float* d = reinterpret_cast<float*>(dst);
     std::int64_t i = 0;
+    if constexpr (sizeof(I) == 1) {
+        for (; i + 32 <= n; i += 32) {
+            const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(s + i));
+            const __m128i lo = _mm256_castsi256_si128(v), hi = _mm256_extracti128_si256(v, 1);
+            put<Stream>(d + i, low_bytes_to_f32<I>(lo));
+            put<Stream>(d + i + 8, low_bytes_to_f32<I>(_mm_srli_si128(lo, 8)));
+            put<Stream>(d + i + 16, low_bytes_to_f32<I>(hi));
+            put<Stream>(d + i + 24, low_bytes_to_f32<I>(_mm_srli_si128(hi, 8)));
+        }
+    }
     for (; i + 8 <= n; i += 8) put<Stream>(d + i, _mm256_cvtepi32_ps(widen_to_i32(s + i)));
     return i;
 }
