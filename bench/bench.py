@@ -267,7 +267,7 @@ def write_chart(res, path: Path) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=9)
     parser.add_argument("--only", choices=["kernels", "per-call", "sweep"], help="run one table")
     parser.add_argument("--out", type=Path, default=HERE / "results.md")
     args = parser.parse_args()
