@@ -310,17 +310,17 @@ NDB_AVX2 inline __m256i widen_to_i32(const I* s) {
     }
 }
 
-// Integers of at most 32 bits (int32 included, unsigned only up to 16) -> float32: exact below 2**24,
-// rounded to nearest even above, as the scalar conversion.
 // The low eight one-byte integers of `v` as float32 lanes.
 template <class I>
 NDB_AVX2 inline __m256 low_bytes_to_f32(__m128i v) {
     return _mm256_cvtepi32_ps(std::is_signed_v<I> ? _mm256_cvtepi8_epi32(v) : _mm256_cvtepu8_epi32(v));
 }
 
-// One-byte integers go 32 at a time from one 32-byte load: with an 8-byte load per 32-byte store, the
-// u8 -> f32 loop of a 1 MiB source measured 85 us at best but 121-192 us on average over runs of 300 copies
-// in C on this machine, against 72-73 us and 86-113 us with four stores per load.
+// Integers of at most 32 bits (int32 included, unsigned only up to 16) -> float32: exact below 2**24,
+// rounded to nearest even above, as the scalar conversion. One-byte integers go 32 at a time from one
+// 32-byte load: with an 8-byte load per 32-byte store, the u8 -> f32 loop of a 1 MiB source measured 85 us
+// at best but 121-192 us on average over runs of 300 copies in C on this machine, against 72-73 us and
+// 86-113 us with four stores per load.
 template <class I, bool Stream>
 NDB_AVX2 std::int64_t vec_int_to_f32(const std::byte* src, std::byte* dst, std::int64_t n) {
     const I* s = reinterpret_cast<const I*>(src);
@@ -520,9 +520,9 @@ constexpr Entry kEntries[] = {
 //
 // The direction follows the two addresses modulo 4 KiB. A load whose address matches a recent store's in its
 // low 12 bits can wait for that store, so a forward copy whose destination lies just past its source modulo
-// 4 KiB (a new array allocated right after its source: 48 or 80 bytes past it here) measured 1.2-1.3 times
-// slower than the same copy run backward, at 64 and 256 KiB. Further apart, backward measured up to 10%
-// slower than forward: only the near placements go backward.
+// 4 KiB (a new array allocated right after its source: 48 or 80 bytes past it here) measured 1.1-1.3 times
+// slower than the same copy run backward, at 64 and 256 KiB. At other placements backward was no faster,
+// and up to 1.3 times slower where the source lies just past the destination: only the near ones turn.
 NDB_AVX2 void copy_bytes_avx2(std::byte* d, const std::byte* s, std::size_t n) noexcept {
     const __m256i first = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(s));
     const __m256i last = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(s + n - 32));
